@@ -1,0 +1,58 @@
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
+
+export interface KafkaClientOptions {
+  clientId: string;
+  brokers: string[];
+  /** kafkajs' own log output; our services log through pino, so the default is errors only. */
+  logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const levels = {
+  nothing: KafkaLogLevel.NOTHING,
+  error: KafkaLogLevel.ERROR,
+  warn: KafkaLogLevel.WARN,
+  info: KafkaLogLevel.INFO,
+  debug: KafkaLogLevel.DEBUG,
+} as const;
+
+export const clientDefaults = {
+  logLevel: 'error',
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 30_000,
+} as const satisfies Partial<KafkaClientOptions>;
+
+export function createKafka(options: KafkaClientOptions): Kafka {
+  const opts = { ...clientDefaults, ...options };
+  const config: KafkaConfig = {
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: levels[opts.logLevel],
+    connectionTimeout: opts.connectionTimeoutMs,
+    requestTimeout: opts.requestTimeoutMs,
+    // A broker that dies mid-request is routine (rolling restarts, the failover lab): retry with
+    // backoff long enough for a leader election (a few seconds in KRaft) before giving up.
+    retry: { initialRetryTime: 100, retries: 10, maxRetryTime: 5_000 },
+  };
+  return new Kafka(config);
+}
+
+/**
+ * The durability settings of every producer in the project, defined once.
+ * idempotent + acks=all: a retried send can neither duplicate nor reorder a message within a
+ * partition, and a send is acknowledged only once min.insync.replicas (2) replicas have it.
+ */
+export const producerDefaults = {
+  idempotent: true,
+  // kafkajs requires maxInFlightRequests <= 5 with idempotence; 5 keeps ordering guarantees.
+  maxInFlightRequests: 5,
+  allowAutoTopicCreation: false,
+} as const satisfies ProducerConfig;
+
+/** acks=-1 ("all") is passed per send in kafkajs; exported so callers never pick another value. */
+export const ACKS_ALL = -1 as const;
+
+export function createProducer(kafka: Kafka, overrides: Omit<ProducerConfig, 'idempotent'> = {}): Producer {
+  return kafka.producer({ ...producerDefaults, ...overrides });
+}

@@ -1,0 +1,91 @@
+import { rmSync } from 'node:fs';
+import { goToolLogs, startMailpit, startStripeMock, stopGoTools, wipeMailpit } from './go-tools.ts';
+import { kafkaHealth, kafkaVersion, nodeDir, startKafka, stopKafka, wipeKafka } from './kafka.ts';
+import { dataDir } from './paths.ts';
+import { postgresInfo, startPostgres, stopPostgres, wipePostgres } from './postgres.ts';
+import { consoleReporter, portOpen, type Reporter, runningPid } from './proc.ts';
+import { bootstrapServers, host, kafka, mailpit, postgres, postgresUrl, stripeMock } from './topology.ts';
+
+/**
+ * Brings up every real part the pipeline needs, reusing whatever is already healthy.
+ * Order matters only for start-up time: the JVMs are slowest, so they are launched first and
+ * the rest comes up while they elect a leader.
+ */
+export async function startStack(reporter: Reporter = consoleReporter): Promise<void> {
+  const started = Date.now();
+  // allSettled, not all: a failure in one part must not abandon the others half-started.
+  const results = await Promise.allSettled([
+    startKafka(reporter),
+    startPostgres(reporter),
+    startStripeMock(reporter),
+    startMailpit(reporter),
+  ]);
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    throw new Error(failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n'));
+  }
+  reporter.done(`stack is up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+export async function stopStack(reporter: Reporter = consoleReporter): Promise<void> {
+  await Promise.all([stopKafka(), stopPostgres(), stopGoTools()]);
+  reporter.done('stack stopped');
+}
+
+export function wipeStack(): void {
+  wipeKafka();
+  wipePostgres();
+  wipeMailpit();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+export interface Row {
+  part: string;
+  status: 'up' | 'down';
+  where: string;
+  logs: string;
+}
+
+export async function stackStatus(): Promise<Row[]> {
+  const health = await kafkaHealth();
+  const rows: Row[] = kafka.nodes.map((n) => ({
+    part: `kafka-${n.id} (broker+controller)`,
+    status: health.nodesUp.includes(n.id) ? 'up' : 'down',
+    where: `${host}:${n.brokerPort} (controller :${n.controllerPort})${health.quorumLeader === n.id ? ' quorum leader' : ''}`,
+    logs: `${nodeDir(n)}/logs/server.log`,
+  }));
+  const pg = postgresInfo();
+  rows.push({
+    part: `postgresql ${pg.version}`,
+    status: (await portOpen(postgres.port)) ? 'up' : 'down',
+    where: `${postgresUrl('<db>')}  dbs: ${postgres.databases.join(', ')}`,
+    logs: pg.log,
+  });
+  rows.push({
+    part: 'stripe-mock',
+    status: runningPid('stripe-mock') !== null && (await portOpen(stripeMock.port)) ? 'up' : 'down',
+    where: `http://${host}:${stripeMock.port}`,
+    logs: goToolLogs.stripeMock,
+  });
+  rows.push({
+    part: 'mailpit (SMTP sink)',
+    status: runningPid('mailpit') !== null && (await portOpen(mailpit.httpPort)) ? 'up' : 'down',
+    where: `smtp://${host}:${mailpit.smtpPort}  inbox http://${host}:${mailpit.httpPort}`,
+    logs: goToolLogs.mailpit,
+  });
+  return rows;
+}
+
+export function formatTable(rows: Row[]): string {
+  const header = { part: 'PART', status: 'STATUS', where: 'WHERE', logs: 'LOGS' };
+  const all = [header, ...rows];
+  const width = (k: keyof Row) => Math.max(...all.map((r) => r[k].length));
+  const line = (r: typeof header) =>
+    `${r.part.padEnd(width('part'))}  ${r.status.padEnd(width('status'))}  ${r.where.padEnd(width('where'))}  ${r.logs}`;
+  return [
+    line(header),
+    ...rows.map((r) => line(r)),
+    '',
+    `Kafka ${kafkaVersion} bootstrap servers: ${bootstrapServers.join(',')}`,
+  ].join('\n');
+}
