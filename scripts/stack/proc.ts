@@ -76,7 +76,12 @@ export interface SpawnOptions {
  * Starts a long-running process detached from this one (it outlives `pnpm start`), output to a
  * log file rather than the terminal, and records its pid so `pnpm stop` can find it.
  */
-export function startDetached(name: string, command: string, args: string[], opts: SpawnOptions = {}): number {
+export function startDetached(
+  name: string,
+  command: string,
+  args: string[],
+  opts: SpawnOptions = {},
+): number {
   const log = opts.log ?? logFile(name);
   mkdirSync(dirname(log), { recursive: true });
   mkdirSync(runDir, { recursive: true });
@@ -158,11 +163,20 @@ export async function waitFor(
 }
 
 /** Runs a command to completion, output to a log file; rejects with the log's tail on failure. */
-export function runToLog(command: string, args: string[], log: string, opts: SpawnOptions = {}): Promise<void> {
+export function runToLog(
+  command: string,
+  args: string[],
+  log: string,
+  opts: SpawnOptions = {},
+): Promise<void> {
   mkdirSync(dirname(log), { recursive: true });
   const fd = openSync(log, 'a');
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', fd, fd] });
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', fd, fd],
+    });
     child.once('error', (err) => {
       closeSync(fd);
       reject(new Error(`${command} could not start: ${err.message}`));
@@ -179,7 +193,11 @@ export function runToLog(command: string, args: string[], log: string, opts: Spa
 /** Runs a command and returns its stdout (for short admin tools). */
 export function capture(command: string, args: string[], opts: SpawnOptions & { timeoutMs?: number } = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, timeout: opts.timeoutMs });
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      timeout: opts.timeoutMs,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

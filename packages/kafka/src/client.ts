@@ -1,4 +1,10 @@
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type Producer, type ProducerConfig } from 'kafkajs';
+import {
+  Kafka,
+  type KafkaConfig,
+  logLevel as KafkaLogLevel,
+  type Producer,
+  type ProducerConfig,
+} from 'kafkajs';
 
 export interface KafkaClientOptions {
   clientId: string;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { serverProperties } from './kafka.ts';
+import { controllerQuorumVoters, kafka } from './topology.ts';
+
+function parse(text: string): Map<string, string> {
+  return new Map(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const i = line.indexOf('=');
+        return [line.slice(0, i), line.slice(i + 1)] as [string, string];
+      }),
+  );
+}
+
+describe('serverProperties', () => {
+  const all = kafka.nodes.map((n) => parse(serverProperties(n)));
+
+  it('makes every node a combined broker+controller with a distinct id and ports', () => {
+    expect(all.map((p) => p.get('process.roles'))).toEqual([
+      'broker,controller',
+      'broker,controller',
+      'broker,controller',
+    ]);
+    expect(new Set(all.map((p) => p.get('node.id'))).size).toBe(3);
+    expect(new Set(all.map((p) => p.get('listeners'))).size).toBe(3);
+    expect(new Set(all.map((p) => p.get('log.dirs'))).size).toBe(3);
+  });
+
+  it('gives all nodes the same quorum, listing every node once', () => {
+    for (const p of all) expect(p.get('controller.quorum.voters')).toBe(controllerQuorumVoters);
+    const voters = controllerQuorumVoters.split(',').map((v) => Number(v.split('@')[0]));
+    expect(voters.sort()).toEqual(kafka.nodes.map((n) => n.id).sort());
+  });
+
+  it('carries the durability settings the design requires', () => {
+    for (const p of all) {
+      expect(p.get('auto.create.topics.enable')).toBe('false');
+      expect(p.get('min.insync.replicas')).toBe('2');
+      expect(p.get('default.replication.factor')).toBe('3');
+      expect(p.get('offsets.topic.replication.factor')).toBe('3');
+      expect(p.get('transaction.state.log.replication.factor')).toBe('3');
+      expect(p.get('transaction.state.log.min.isr')).toBe('2');
+    }
+  });
+});
