@@ -1,0 +1,4 @@
+export type { MigrationFile, MigrationResult } from './migrate.ts';
+export { checksum, MigrationError, migrate, readMigrations } from './migrate.ts';
+export type { Column, TableShape } from './schema-drift.ts';
+export { diffTables, liveTables, prismaTables, schemaDrift } from './schema-drift.ts';

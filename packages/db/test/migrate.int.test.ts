@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresUrl } from '../../../scripts/stack/topology.ts';
+import { MigrationError, migrate, schemaDrift } from '../src/index.ts';
+import { PrismaClient } from './fixture/generated/prisma/client.ts';
+
+const fixture = join(import.meta.dirname, 'fixture', 'prisma');
+const database = `it_db_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+const admin = new pg.Client({ connectionString: postgresUrl('postgres') });
+let client: pg.Client;
+
+beforeAll(async () => {
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  client = new pg.Client({ connectionString: postgresUrl(database) });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client.end();
+  await admin.query(`drop database if exists ${database} with (force)`);
+  await admin.end();
+});
+
+describe('SQL migrations in Prisma layout, applied without the schema engine', () => {
+  it('applies pending migrations once and records them in _prisma_migrations', async () => {
+    const first = await migrate(client, join(fixture, 'migrations'));
+    expect(first).toEqual({ applied: ['20261124000000_init'], alreadyApplied: [] });
+    const second = await migrate(client, join(fixture, 'migrations'));
+    expect(second).toEqual({ applied: [], alreadyApplied: ['20261124000000_init'] });
+    const { rows } = await client.query('select migration_name, finished_at from "_prisma_migrations"');
+    expect(rows).toHaveLength(1);
+    expect(rows[0].finished_at).not.toBeNull();
+  });
+
+  it('leaves schema.prisma and the live tables in agreement', async () => {
+    expect(await schemaDrift(client, join(fixture, 'schema.prisma'))).toEqual([]);
+  });
+
+  it('serves the generated Prisma client through the pg driver adapter', async () => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: postgresUrl(database) }) });
+    try {
+      await prisma.burger.create({ data: { id: 'classic', name: 'Classic', priceCents: 899 } });
+      await prisma.orderLine.createMany({
+        data: [
+          { burgerId: 'classic', quantity: 2 },
+          { burgerId: 'classic', quantity: 3 },
+        ],
+      });
+      const burger = await prisma.burger.findUniqueOrThrow({
+        where: { id: 'classic' },
+        include: { orders: true },
+      });
+      expect(burger.orders.map((o) => o.quantity).sort()).toEqual([2, 3]);
+      expect(typeof burger.orders[0]?.id).toBe('bigint');
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
+  it('refuses a migration that was edited after it was applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akaso-migrations-'));
+    cpSync(join(fixture, 'migrations'), dir, { recursive: true });
+    writeFileSync(join(dir, '20261124000000_init', 'migration.sql'), '-- edited\nselect 1;\n');
+    const error = await migrate(client, dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as MigrationError).code).toBe('MIGRATION_EDITED');
+  });
+
+  it('rolls back a failing migration entirely and applies nothing of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akaso-migrations-'));
+    cpSync(join(fixture, 'migrations'), dir, { recursive: true });
+    cpSync(join(dir, '20261124000000_init'), join(dir, '20261124000001_broken'), { recursive: true });
+    writeFileSync(
+      join(dir, '20261124000001_broken', 'migration.sql'),
+      'create table half_done (id int);\nalter table no_such_table add column x int;\n',
+    );
+    const error = await migrate(client, dir).catch((e: unknown) => e);
+    expect((error as MigrationError).code).toBe('MIGRATION_FAILED');
+    const { rows } = await client.query("select to_regclass('half_done') as t");
+    expect(rows[0].t).toBeNull();
+    const names = await client.query('select migration_name from "_prisma_migrations"');
+    expect(names.rows.map((r) => r.migration_name)).toEqual(['20261124000000_init']);
+  });
+
+  it('reports drift when the database and schema.prisma disagree', async () => {
+    await client.query('alter table order_lines add column note text');
+    await client.query('alter table burgers alter column name drop not null');
+    const drift = await schemaDrift(client, join(fixture, 'schema.prisma'));
+    expect(drift).toEqual([
+      'column burgers.name is nullable in the database, required in schema.prisma',
+      'column order_lines.note is in the database but not in schema.prisma',
+    ]);
+  });
+});
