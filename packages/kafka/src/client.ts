@@ -9,6 +9,8 @@ import {
 export interface KafkaClientOptions {
   clientId: string;
   brokers: string[];
+  /** kafkajs' log lines go here (pino-like); without it they go to the console as JSON. */
+  logger?: { warn(obj: object, msg?: string): void; info(obj: object, msg?: string): void; debug(obj: object, msg?: string): void };
   /** kafkajs' own log output; our services log through pino, so the default is errors only. */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
   connectionTimeoutMs?: number;
@@ -31,10 +33,24 @@ export const clientDefaults = {
 
 export function createKafka(options: KafkaClientOptions): Kafka {
   const opts = { ...clientDefaults, ...options };
+  const sink = opts.logger;
   const config: KafkaConfig = {
     clientId: opts.clientId,
     brokers: opts.brokers,
     logLevel: levels[opts.logLevel],
+    ...(sink
+      ? {
+          // kafkajs logs at ERROR what it then retries (a coordinator still loading, a leader
+          // moving): those are warnings for us; failures that matter surface as thrown errors.
+          logCreator: () => (entry) => {
+            const { message, ...rest } = entry.log;
+            const obj = { component: 'kafkajs', namespace: entry.namespace, ...rest };
+            if (entry.level <= KafkaLogLevel.WARN) sink.warn(obj, message);
+            else if (entry.level === KafkaLogLevel.INFO) sink.info(obj, message);
+            else sink.debug(obj, message);
+          },
+        }
+      : {}),
     connectionTimeout: opts.connectionTimeoutMs,
     requestTimeout: opts.requestTimeoutMs,
     // A broker that dies mid-request is routine (rolling restarts, the failover lab): retry with

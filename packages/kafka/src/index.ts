@@ -1,5 +1,12 @@
-export type { Admin, Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-export type { KafkaClientOptions } from './client.ts';
 export { ACKS_ALL, clientDefaults, createKafka, createProducer, producerDefaults } from './client.ts';
-export type { ClusterState, PartitionState } from './cluster.ts';
+export type { KafkaClientOptions } from './client.ts';
 export { describeClusterState } from './cluster.ts';
+export type { ClusterState, PartitionState } from './cluster.ts';
+export { consumerDefaults, createConsumerRunner, headersToRecord } from './consumer.ts';
+export type { ConsumerMetrics, ConsumerRunner, ConsumerRunnerOptions, EventHandler, Logger, MessageContext } from './consumer.ts';
+export { dlqMessage, replayDeadLetters } from './dlq.ts';
+export { backoffMs, classifyError, PermanentError, retryDefaults } from './errors.ts';
+export type { ClassifiedError, RetryOptions } from './errors.ts';
+export { pipelineTopicSpecs, ProvisioningError, provisionDefaults, provisionTopics } from './provision.ts';
+export type { TopicSpec } from './provision.ts';
+export type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Message, Producer } from 'kafkajs';

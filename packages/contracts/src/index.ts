@@ -1,0 +1,15 @@
+export { ContractError, decodeEvent, encodeEvent, isEvent } from './codec.ts';
+export {
+  OrderConfirmed,
+  OrderPlaced,
+  OrderRejected,
+  PaymentFailed,
+  PaymentSucceeded,
+  StockRejected,
+  StockReleased,
+  StockReserved,
+  topicEvents,
+} from './events.ts';
+export type { AnyEvent, EventOf, OrderLine } from './events.ts';
+export { allTopics, dlqTopic, headers, topics } from './topics.ts';
+export type { TopicName } from './topics.ts';

@@ -1,0 +1,186 @@
+import { decodeEvent, type EventOf, headers as h, type TopicName } from '@akaso/contracts';
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { ACKS_ALL } from './client.ts';
+import { dlqMessage } from './dlq.ts';
+import { backoffMs, classifyError, type RetryOptions, retryDefaults } from './errors.ts';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface MessageContext {
+  topic: TopicName;
+  partition: number;
+  offset: string;
+  key: string | null;
+  correlationId: string;
+  headers: Record<string, string>;
+  /** Keeps the group membership alive during a long side effect. */
+  heartbeat(): Promise<void>;
+}
+
+export type EventHandler = <T extends TopicName>(topic: T, event: EventOf<T>, ctx: MessageContext) => Promise<void>;
+
+export interface ConsumerMetrics {
+  onProcessed?(info: { topic: string; partition: number; durationMs: number; outcome: 'ok' | 'dead-lettered' }): void;
+  onRetry?(info: { topic: string; partition: number; attempt: number; code: string }): void;
+  onBatch?(info: { topic: string; partition: number; lag: number }): void;
+  onRebalance?(info: { groupId: string; memberId: string; assigned: Record<string, number[]> }): void;
+}
+
+export interface ConsumerRunnerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: TopicName[];
+  handler: EventHandler;
+  /** Publishes dead letters; must be an idempotent acks=all producer (createProducer). */
+  producer: Producer;
+  logger: Logger;
+  retry?: Partial<RetryOptions>;
+  /** Partitions handled in parallel by this instance; order within a partition is kept. */
+  partitionsConsumedConcurrently?: number;
+  metrics?: ConsumerMetrics;
+  sessionTimeoutMs?: number;
+}
+
+export const consumerDefaults = {
+  partitionsConsumedConcurrently: 4,
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+} as const;
+
+export function headersToRecord(raw: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map(String).join(',') : String(v);
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ConsumerRunner {
+  start(): Promise<void>;
+  /** Graceful: stop fetching, finish the message in hand, commit, leave the group. */
+  stop(): Promise<void>;
+  readonly consumer: Consumer;
+}
+
+/**
+ * At-least-once consumption with manual commits: an offset is committed only after its handler
+ * succeeded (or its message was safely dead-lettered with acks=all), so a crash redelivers and
+ * never skips. Handlers make redelivery harmless by recording eventIds (packages/outbox).
+ */
+export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
+  const retry = { ...retryDefaults, ...opts.retry };
+  const { logger, metrics, groupId } = opts;
+  const consumer = opts.kafka.consumer({
+    groupId,
+    sessionTimeout: opts.sessionTimeoutMs ?? consumerDefaults.sessionTimeoutMs,
+    heartbeatInterval: consumerDefaults.heartbeatIntervalMs,
+    allowAutoTopicCreation: false,
+  });
+
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    const assigned = e.payload.memberAssignment as Record<string, number[]>;
+    logger.info({ groupId, memberId: e.payload.memberId, assigned }, 'joined consumer group');
+    metrics?.onRebalance?.({ groupId, memberId: e.payload.memberId, assigned });
+  });
+
+  async function deadLetter(
+    topic: TopicName,
+    partition: number,
+    message: KafkaMessage,
+    err: unknown,
+    attempts: number,
+  ): Promise<void> {
+    const classified = classifyError(err);
+    await opts.producer.send({
+      acks: ACKS_ALL,
+      ...dlqMessage({ topic, partition, message, groupId, error: classified, attempts }),
+    });
+    logger.error(
+      { topic, partition, offset: message.offset, groupId, code: classified.code, err: classified.message, attempts },
+      'message dead-lettered',
+    );
+  }
+
+  async function processOne(topic: TopicName, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>) {
+    const started = performance.now();
+    const record = headersToRecord(message.headers);
+    const ctx: MessageContext = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+      correlationId: record[h.correlationId] ?? '',
+      headers: record,
+      heartbeat,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const event = decodeEvent(topic, message.value);
+        await opts.handler(topic, event, ctx);
+        metrics?.onProcessed?.({ topic, partition, durationMs: performance.now() - started, outcome: 'ok' });
+        return;
+      } catch (err) {
+        const classified = classifyError(err);
+        if (!classified.retriable || attempt >= retry.maxAttempts) {
+          await deadLetter(topic, partition, message, err, attempt);
+          metrics?.onProcessed?.({ topic, partition, durationMs: performance.now() - started, outcome: 'dead-lettered' });
+          return;
+        }
+        metrics?.onRetry?.({ topic, partition, attempt, code: classified.code });
+        logger.warn({ topic, partition, offset: message.offset, attempt, code: classified.code, err: classified.message }, 'retrying');
+        // Sleep in slices with heartbeats so a long backoff does not cost the group membership.
+        let remaining = backoffMs(attempt, retry);
+        while (remaining > 0) {
+          const slice = Math.min(remaining, 1_000);
+          await sleep(slice);
+          remaining -= slice;
+          await heartbeat();
+        }
+      }
+    }
+  }
+
+  return {
+    consumer,
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? consumerDefaults.partitionsConsumedConcurrently,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const topic = batch.topic as TopicName;
+          metrics?.onBatch?.({ topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
+          let lastDone: string | null = null;
+          for (const message of batch.messages) {
+            // On shutdown or rebalance, stop after the message in hand; what is done gets committed.
+            if (!isRunning() || isStale()) break;
+            await processOne(topic, batch.partition, message, heartbeat);
+            resolveOffset(message.offset);
+            lastDone = message.offset;
+            await heartbeat();
+          }
+          if (lastDone !== null && !isStale()) {
+            // Commit after the side effects: at-least-once; the next offset is the one to read.
+            await consumer.commitOffsets([
+              { topic, partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() },
+            ]);
+          }
+        },
+      });
+    },
+    async stop() {
+      await consumer.stop();
+      await consumer.disconnect();
+    },
+  };
+}

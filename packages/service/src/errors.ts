@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/**
+ * The closed list of error codes the HTTP APIs answer with ({ code, message }). A client can
+ * branch on `code`; `message` is for people.
+ */
+export const errorCodes = {
+  VALIDATION_ERROR: 400,
+  INVALID_JSON: 400,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NOT_FOUND: 404,
+  UNKNOWN_BURGER: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  QUOTA_EXCEEDED: 429,
+  UPSTREAM_FAILED: 502,
+  NOT_READY: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.statusCode = errorCodes[code];
+    this.details = details;
+  }
+}
+
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_ERROR',
+};
+
+/** One error handler: logs the whole error, answers { code, message }, never leaks a 5xx's internals. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (err instanceof AppError) {
+      request.log.info({ code: err.code, details: err.details }, err.message);
+      return reply.code(err.statusCode).send({ code: err.code, message: err.message, ...err.details });
+    }
+    if (err.validation) {
+      return reply.code(400).send({ code: 'VALIDATION_ERROR', message: `${err.validationContext ?? 'request'} ${err.message}` });
+    }
+    const mapped = err.code ? fastifyCodes[err.code] : undefined;
+    if (mapped) {
+      return reply.code(errorCodes[mapped]).send({ code: mapped, message: err.message });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ code: 'VALIDATION_ERROR', message: err.message });
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ code: 'INTERNAL', message: 'internal error' });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` });
+  });
+}

@@ -1,0 +1,74 @@
+import { migrate } from '@akaso/db';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Start-up dependencies (a broker still electing, PostgreSQL still starting) are retried rather
+ * than crashing the process, so start order does not matter under compose or `pnpm start`.
+ */
+export async function retryStartup<T>(
+  label: string,
+  fn: () => Promise<T>,
+  logger: Logger,
+  { attempts = 30, delayMs = 1_000 } = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      logger.warn({ attempt, err: (err as Error).message }, `${label} not ready, retrying`);
+      await sleep(delayMs);
+    }
+  }
+}
+
+/** Applies the service's SQL migrations (Prisma layout) before anything touches its tables. */
+export async function migrateDatabase(connectionString: string, migrationsDir: string, logger: Logger): Promise<void> {
+  const client = new pg.Client({ connectionString, application_name: 'migrate' });
+  await client.connect();
+  try {
+    const result = await migrate(client, migrationsDir);
+    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
+  } finally {
+    await client.end();
+  }
+}
+
+export type ShutdownStep = [name: string, step: () => Promise<unknown>];
+
+/**
+ * Graceful shutdown on SIGTERM/SIGINT: the steps run in order (stop accepting, stop fetching and
+ * finish in-flight work, commit, leave the group, flush the outbox, close pools), each bounded
+ * in time so a stuck step cannot keep a rolling restart waiting forever.
+ */
+export function handleShutdown(logger: Logger, steps: ShutdownStep[], { stepTimeoutMs = 20_000 } = {}): () => Promise<void> {
+  let shuttingDown: Promise<void> | null = null;
+  const shutdown = () => {
+    shuttingDown ??= (async () => {
+      logger.info({}, 'shutting down');
+      for (const [name, step] of steps) {
+        const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), stepTimeoutMs).unref());
+        try {
+          const outcome = await Promise.race([step(), timeout]);
+          if (outcome === 'timeout') logger.warn({ step: name }, 'shutdown step timed out');
+        } catch (err) {
+          logger.error({ step: name, err: (err as Error).message }, 'shutdown step failed');
+        }
+      }
+      logger.info({}, 'stopped');
+    })();
+    return shuttingDown;
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      shutdown().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+  return shutdown;
+}

@@ -1,0 +1,30 @@
+import { env, loadConfig } from '@akaso/config';
+import Type from 'typebox';
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: env.port(3000),
+  DATABASE_URL: env.url(),
+  KAFKA_BROKERS: env.brokers(),
+  // The synchronous baseline calls these services' internal endpoints.
+  INVENTORY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3100' }),
+  PAYMENT_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3200' }),
+  EMAIL_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3300' }),
+  QUOTA_LIMIT: Type.Integer({ minimum: 1, default: 5 }),
+  QUOTA_WINDOW_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
+  SALE_DISCOUNT_PERCENT: Type.Integer({ minimum: 0, maximum: 100, default: 70 }),
+  // The sale window; by default it is always on so the demo shows sale prices.
+  SALE_STARTS_AT: Type.String({ format: 'date-time', default: '2000-01-01T00:00:00Z' }),
+  SALE_ENDS_AT: Type.String({ format: 'date-time', default: '2100-01-01T00:00:00Z' }),
+  CURRENCY: Type.String({ pattern: '^[a-z]{3}$', default: 'eur' }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16_384 }),
+  DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20 }),
+  // Set to false to run an API instance that only serves HTTP (the group still needs one member).
+  CONSUME: env.bool(true),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type Config = Type.Static<typeof ConfigSchema>;
+
+export const loadOrderApiConfig = (source?: Record<string, string | undefined>) =>
+  loadConfig('order-api', ConfigSchema, source);
