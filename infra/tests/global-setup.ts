@@ -2,14 +2,15 @@ import { consoleReporter } from '../../scripts/stack/proc.ts';
 import { stackStatus, startStack, stopStack } from '../../scripts/stack/stack.ts';
 
 /**
- * Integration tests use the real stack. If it is already running (`pnpm start`), reuse it and
- * leave it running; otherwise start it for this run and stop it afterwards, so a test run leaves
- * no process behind. AKASO_KEEP_STACK=1 keeps a stack the run started.
+ * Integration tests use the real stack: three brokers, PostgreSQL, stripe-mock, Mailpit and the
+ * four services. Whatever is already running and healthy (`pnpm start`) is reused and left
+ * running; if the infrastructure was down, this run starts everything and stops it afterwards,
+ * so a test run leaves no process behind. AKASO_KEEP_STACK=1 keeps a stack the run started.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const wasUp = (await stackStatus()).every((row) => row.status === 'up');
-  if (!wasUp) await startStack(consoleReporter);
+  const infraWasUp = (await stackStatus()).every((row) => row.status === 'up');
+  await startStack(consoleReporter);
   return async () => {
-    if (!wasUp && process.env.AKASO_KEEP_STACK !== '1') await stopStack(consoleReporter);
+    if (!infraWasUp && process.env.AKASO_KEEP_STACK !== '1') await stopStack(consoleReporter);
   };
 }

@@ -1,10 +1,13 @@
 import { killKafkaNode, startKafkaNode } from './kafka.ts';
 import { consoleReporter } from './proc.ts';
 import { formatTable, stackStatus, startStack, stopStack, wipeStack } from './stack.ts';
+import { defaultScale, type ServiceName, serviceNames } from './services.ts';
 import { kafka } from './topology.ts';
 
 const usage = `usage: pnpm stack <command>
-  start            bring up Kafka x3, PostgreSQL, stripe-mock and Mailpit (reuses what is healthy)
+  start [--scale payment=3 ...] [--infra-only]
+                   bring up Kafka x3, PostgreSQL, stripe-mock, Mailpit and the services
+                   (order-api, inventory, payment, email); reuses what is healthy
   stop             stop everything start started
   status           what runs where (ports, URLs, log files)
   wipe             stop, then delete all local data (.data/): a fresh cluster and empty databases
@@ -15,7 +18,17 @@ async function main(argv: string[]): Promise<number> {
   const [command, arg] = argv;
   switch (command) {
     case 'start': {
-      await startStack();
+      const scale = { ...defaultScale };
+      for (let i = 1; i < argv.length; i++) {
+        if (argv[i] === '--scale') {
+          const [name, n] = (argv[++i] ?? '').split('=');
+          if (!serviceNames.includes(name as ServiceName) || !(Number(n) >= 1 && Number(n) <= 16)) {
+            throw new Error(`--scale expects <service>=<1..16> with service one of ${serviceNames.join(', ')}`);
+          }
+          scale[name as ServiceName] = Number(n);
+        }
+      }
+      await startStack(consoleReporter, { scale, services: !argv.includes('--infra-only') });
       console.log(`\n${formatTable(await stackStatus())}\n\nStop it all with: pnpm stop`);
       return 0;
     }

@@ -142,6 +142,9 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Pro
   });
 }
 
+/** Thrown by a waitFor check to give up at once (the process it waits for has died). */
+export class StopWaiting extends Error {}
+
 /** Polls `check` until it returns true; fails with `what` and the last error after `timeoutMs`. */
 export async function waitFor(
   what: string,
@@ -154,6 +157,7 @@ export async function waitFor(
     try {
       if (await check()) return;
     } catch (err) {
+      if (err instanceof StopWaiting) throw err;
       lastError = err;
     }
     await sleep(intervalMs);

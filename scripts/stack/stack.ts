@@ -3,7 +3,8 @@ import { goToolLogs, startMailpit, startStripeMock, stopGoTools, wipeMailpit } f
 import { kafkaHealth, kafkaVersion, nodeDir, startKafka, stopKafka, wipeKafka } from './kafka.ts';
 import { dataDir } from './paths.ts';
 import { postgresInfo, startPostgres, stopPostgres, wipePostgres } from './postgres.ts';
-import { consoleReporter, portOpen, type Reporter, runningPid } from './proc.ts';
+import { consoleReporter, logFile, portOpen, type Reporter, runningPid } from './proc.ts';
+import { defaultScale, instanceName, instancePort, runningInstances, type Scale, startServices, stopServices } from './services.ts';
 import { bootstrapServers, host, kafka, mailpit, postgres, postgresUrl, stripeMock } from './topology.ts';
 
 /**
@@ -11,7 +12,14 @@ import { bootstrapServers, host, kafka, mailpit, postgres, postgresUrl, stripeMo
  * Order matters only for start-up time: the JVMs are slowest, so they are launched first and
  * the rest comes up while they elect a leader.
  */
-export async function startStack(reporter: Reporter = consoleReporter): Promise<void> {
+export interface StartOptions {
+  /** Also start the pipeline's services (default true). */
+  services?: boolean;
+  scale?: Scale;
+  serviceEnv?: Record<string, string>;
+}
+
+export async function startStack(reporter: Reporter = consoleReporter, opts: StartOptions = {}): Promise<void> {
   const started = Date.now();
   // allSettled, not all: a failure in one part must not abandon the others half-started.
   const results = await Promise.allSettled([
@@ -24,10 +32,13 @@ export async function startStack(reporter: Reporter = consoleReporter): Promise<
   if (failures.length > 0) {
     throw new Error(failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n'));
   }
+  if (opts.services !== false) await startServices(reporter, opts.scale ?? defaultScale, opts.serviceEnv);
   reporter.done(`stack is up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
 export async function stopStack(reporter: Reporter = consoleReporter): Promise<void> {
+  // Services first, while the brokers and database they flush to are still up.
+  await stopServices();
   await Promise.all([stopKafka(), stopPostgres(), stopGoTools()]);
   reporter.done('stack stopped');
 }
@@ -73,6 +84,15 @@ export async function stackStatus(): Promise<Row[]> {
     where: `smtp://${host}:${mailpit.smtpPort}  inbox http://${host}:${mailpit.httpPort}`,
     logs: goToolLogs.mailpit,
   });
+  for (const { service, i } of await runningInstances()) {
+    const port = instancePort(service, i);
+    rows.push({
+      part: instanceName(service, i),
+      status: (await portOpen(port)) ? 'up' : 'down',
+      where: `http://${host}:${port}${service === 'order-api' ? '  (API docs: /docs)' : ''}`,
+      logs: logFile(instanceName(service, i)),
+    });
+  }
   return rows;
 }
 

@@ -34,7 +34,8 @@ for (const [topic, schemas] of Object.entries(topicEvents)) {
   }
 }
 
-function validate<T extends TopicName>(topic: T, value: unknown): EventOf<T> {
+/** Validates an already-parsed value (e.g. an internal HTTP body) against the topic's events. */
+export function validateEvent<T extends TopicName>(topic: T, value: unknown): EventOf<T> {
   if (typeof value !== 'object' || value === null) throw new ContractError(`not an event object on ${topic}`);
   const { type, version } = value as { type?: unknown; version?: unknown };
   const allowed = allowedTypes.get(topic) ?? [];
@@ -52,7 +53,7 @@ function validate<T extends TopicName>(topic: T, value: unknown): EventOf<T> {
 
 /** Produce side: refuses to serialize an event its own schema rejects. */
 export function encodeEvent<T extends TopicName>(topic: T, event: EventOf<T>): Buffer {
-  return Buffer.from(JSON.stringify(validate(topic, event)));
+  return Buffer.from(JSON.stringify(validateEvent(topic, event)));
 }
 
 /** Consume side: bytes → a validated event, or a ContractError (poison → dead-letter topic). */
@@ -64,7 +65,7 @@ export function decodeEvent<T extends TopicName>(topic: T, value: Buffer | null)
   } catch (err) {
     throw new ContractError(`message on ${topic} is not JSON (${(err as Error).message})`);
   }
-  return validate(topic, parsed);
+  return validateEvent(topic, parsed);
 }
 
 export function isEvent<E extends AnyEvent['type']>(

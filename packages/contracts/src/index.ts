@@ -1,4 +1,4 @@
-export { ContractError, decodeEvent, encodeEvent, isEvent } from './codec.ts';
+export { ContractError, decodeEvent, encodeEvent, isEvent, validateEvent } from './codec.ts';
 export {
   OrderConfirmed,
   OrderPlaced,

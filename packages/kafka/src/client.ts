@@ -1,10 +1,4 @@
-import {
-  Kafka,
-  type KafkaConfig,
-  logLevel as KafkaLogLevel,
-  type Producer,
-  type ProducerConfig,
-} from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
 
 export interface KafkaClientOptions {
   clientId: string;
@@ -76,5 +70,7 @@ export const producerDefaults = {
 export const ACKS_ALL = -1 as const;
 
 export function createProducer(kafka: Kafka, overrides: Omit<ProducerConfig, 'idempotent'> = {}): Producer {
-  return kafka.producer({ ...producerDefaults, ...overrides });
+  // The Java client's murmur2 partitioner: a key lands on the same partition whichever client
+  // (kafkajs, the Java tools, kafka-ui) produced it, so "one user, one partition" holds.
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...producerDefaults, ...overrides });
 }

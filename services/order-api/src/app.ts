@@ -1,13 +1,12 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { installErrorHandler } from '@akaso/service';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '@akaso/config';
+import { createHttpApp, type ReadinessCheck } from '@akaso/service';
+import type { FastifyInstance } from 'fastify';
 import type { OrderService } from './orders/order-service.ts';
 import type { StatusFeed } from './orders/status-feed.ts';
 import type { PlaceSync } from './orders/sync-flow.ts';
-import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { genRequestId, orderRoutes } from './routes/orders.ts';
 
@@ -21,21 +20,14 @@ export interface AppDeps {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const base = Fastify({
-    // pino 10 here, fastify's own pino types are 9's: the same logger API.
-    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+  // Order matters: the shared base (error contract, health) first, then the OpenAPI document
+  // (it collects the schemas of routes registered after it), then the domain routes.
+  const base = await createHttpApp({
+    logger: deps.logger,
     bodyLimit: deps.bodyLimit,
+    readiness: deps.readiness,
     genReqId: genRequestId,
-    // Per-request lines are off (a rush logs thousands a second); errors are still logged.
-    logController: new LogController({ requestIdLogLabel: 'correlationId', disableRequestLogging: true }),
-    ajv: {
-      // Reject unknown fields instead of silently dropping them; never turn "2" into 2 in a body.
-      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
-    },
   });
-  // Order matters: the error contract first (it must cover every route), then the OpenAPI
-  // document (it collects the schemas of routes registered after it), then the routes.
-  installErrorHandler(base);
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
     openapi: {
@@ -47,7 +39,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(healthRoutes, { checks: deps.readiness });
   await app.register(menuRoutes, { orders: deps.orders });
   await app.register(orderRoutes, { orders: deps.orders, placeSync: deps.placeSync, feed: deps.feed });
   return base;

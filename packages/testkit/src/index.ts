@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+
+/** Addresses of the local stack (scripts/stack/topology.ts); overridable for another stack. */
+export const stack = {
+  api: process.env.AKASO_API_URL ?? 'http://127.0.0.1:3000',
+  inventory: process.env.AKASO_INVENTORY_URL ?? 'http://127.0.0.1:3100',
+  mailpit: process.env.AKASO_MAILPIT_URL ?? 'http://127.0.0.1:8025',
+  postgres: process.env.AKASO_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:55432',
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092').split(','),
+};
+
+export const uniqueUser = (prefix = 'user') => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function api<T = Record<string, unknown>>(
+  path: string,
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...init.headers };
+  let body: string | undefined;
+  if (init.rawBody !== undefined) body = init.rawBody;
+  else if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${stack.api}${path}`, { method: init.method ?? 'GET', headers, body });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as T, headers: res.headers };
+}
+
+export interface OrderRequest {
+  userId: string;
+  email: string;
+  items: { burgerId: string; quantity: number }[];
+  paymentMethod: string;
+}
+
+export const order = (userId: string, over: Partial<OrderRequest> = {}): OrderRequest => ({
+  userId,
+  email: `${userId}@akaso.test`,
+  items: [{ burgerId: 'classic', quantity: 1 }],
+  paymentMethod: 'pm_card_visa',
+  ...over,
+});
+
+export interface OrderView {
+  orderId: string;
+  status: string;
+  reason: string | null;
+  paymentIntentId: string | null;
+  history: { status: string; reason: string | null }[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+export async function waitForTerminal(orderId: string, timeoutMs = 30_000): Promise<OrderView> {
+  return eventually(
+    `order ${orderId} to reach a terminal state`,
+    async () => {
+      const res = await api<OrderView>(`/orders/${orderId}`);
+      return res.body.status === 'confirmed' || res.body.status === 'rejected' ? res.body : null;
+    },
+    timeoutMs,
+  );
+}
+
+export interface MailSummary {
+  ID: string;
+  Subject: string;
+  To: { Address: string }[];
+}
+
+/** Messages in Mailpit whose subject mentions the order (its first 8 characters). */
+export async function mailsFor(orderId: string): Promise<MailSummary[]> {
+  const query = encodeURIComponent(`subject:"${orderId.slice(0, 8)}"`);
+  const res = await fetch(`${stack.mailpit}/api/v1/search?query=${query}&limit=200`);
+  return ((await res.json()) as { messages: MailSummary[] }).messages;
+}
+
+export async function mailText(id: string): Promise<{ Text: string; HTML: string }> {
+  return (await fetch(`${stack.mailpit}/api/v1/message/${id}`).then((r) => r.json())) as { Text: string; HTML: string };
+}
+
+/** A direct connection to one service's database, to check effects (never to fake them). */
+export async function withDb<T>(database: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: `${stack.postgres}/${database}` });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function stock(): Promise<Record<string, number>> {
+  const rows = (await fetch(`${stack.inventory}/stock`).then((r) => r.json())) as { id: string; stock: number }[];
+  return Object.fromEntries(rows.map((r) => [r.id, r.stock]));
+}
+
+export async function setStock(ingredientId: string, value: number): Promise<void> {
+  const res = await fetch(`${stack.inventory}/internal/stock/${ingredientId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ stock: value }),
+  });
+  if (!res.ok) throw new Error(`set stock ${ingredientId}: ${res.status}`);
+}
+
+/** Reads an SSE stream to its end (the server closes it at a terminal state). */
+export async function readSse(path: string, timeoutMs = 30_000): Promise<{ event: string; data: Record<string, unknown> }[]> {
+  const res = await fetch(`${stack.api}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok || !res.body) throw new Error(`SSE ${path}: ${res.status}`);
+  const text = await res.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data:'))
+    .map((block) => {
+      const lines = block.split('\n');
+      const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message';
+      const data = JSON.parse(lines.find((l) => l.startsWith('data:'))?.slice(5).trim() ?? '{}') as Record<string, unknown>;
+      return { event, data };
+    });
+}

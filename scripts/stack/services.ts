@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import { repoRoot } from './paths.ts';
+import { readFileSync } from 'node:fs';
+import { logFile, portOpen, type Reporter, runningPid, StopWaiting, startDetached, stopProcess, waitFor, withProgress } from './proc.ts';
+import { bootstrapServers, host, mailpit, postgresUrl, stripeMock } from './topology.ts';
+
+/**
+ * The pipeline's services as local processes. Instance i of a service listens on its base port
+ * + i - 1; every instance of a consumer service joins the same consumer group, so starting
+ * more instances shares the partitions (`pnpm start --scale payment=3`).
+ */
+export const serviceNames = ['order-api', 'inventory', 'payment', 'email'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+export const basePorts: Record<ServiceName, number> = { 'order-api': 3000, inventory: 3100, payment: 3200, email: 3300 };
+
+const databases: Record<ServiceName, string> = { 'order-api': 'order_api', inventory: 'inventory', payment: 'payment', email: 'email' };
+
+export type Scale = Record<ServiceName, number>;
+export const defaultScale: Scale = { 'order-api': 1, inventory: 1, payment: 1, email: 1 };
+
+export const instanceName = (service: ServiceName, i: number) => `${service}-${i}`;
+export const instancePort = (service: ServiceName, i: number) => basePorts[service] + i - 1;
+
+/** The same variable names the services read under compose (.env.example). */
+export function serviceEnv(service: ServiceName, i: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HOST: host,
+    PORT: String(instancePort(service, i)),
+    DATABASE_URL: postgresUrl(databases[service]),
+    KAFKA_BROKERS: bootstrapServers.join(','),
+    INVENTORY_URL: `http://${host}:${basePorts.inventory}`,
+    PAYMENT_URL: `http://${host}:${basePorts.payment}`,
+    EMAIL_URL: `http://${host}:${basePorts.email}`,
+    STRIPE_API_BASE: `http://${host}:${stripeMock.port}`,
+    SMTP_HOST: host,
+    SMTP_PORT: String(mailpit.smtpPort),
+    ...extra,
+  };
+}
+
+async function ready(port: number): Promise<boolean> {
+  if (!(await portOpen(port))) return false;
+  const res = await fetch(`http://${host}:${port}/readyz`);
+  return res.ok;
+}
+
+export async function startServiceInstance(
+  service: ServiceName,
+  i: number,
+  reporter: Reporter,
+  extraEnv: Record<string, string> = {},
+): Promise<void> {
+  const name = instanceName(service, i);
+  const port = instancePort(service, i);
+  if (runningPid(name) !== null && (await ready(port).catch(() => false))) return;
+  startDetached(name, process.execPath, [join(repoRoot, 'services', service, 'src', 'main.ts')], {
+    cwd: join(repoRoot, 'services', service),
+    env: serviceEnv(service, i, extraEnv),
+  });
+  await waitFor(
+    `${name} on port ${port} (log: ${logFile(name)})`,
+    async () => {
+      if (runningPid(name) === null) {
+        const tail = readFileSync(logFile(name), 'utf8').trim().split('\n').slice(-8).join('\n');
+        throw new StopWaiting(`${name} exited during start-up; ${logFile(name)} ends with:\n${tail}`);
+      }
+      return ready(port);
+    },
+    { timeoutMs: 90_000, intervalMs: 300 },
+  );
+  reporter.done(`${name}: http://${host}:${port}`);
+}
+
+export async function startServices(reporter: Reporter, scale: Scale = defaultScale, extraEnv: Record<string, string> = {}) {
+  await withProgress(reporter, `starting services (${serviceNames.map((s) => `${s}×${scale[s]}`).join(', ')})`, async () => {
+    // order-api first: its start-up provisions the topics the others subscribe to (they
+    // provision too, idempotently; this only avoids four services racing on a cold cluster).
+    await startServiceInstance('order-api', 1, reporter, extraEnv);
+    const rest: Promise<void>[] = [];
+    for (const service of serviceNames) {
+      for (let i = service === 'order-api' ? 2 : 1; i <= scale[service]; i++) {
+        rest.push(startServiceInstance(service, i, reporter, extraEnv));
+      }
+    }
+    await Promise.all(rest);
+  });
+}
+
+/** Every instance that has a pid file, whatever the scale it was started with. */
+export async function runningInstances(): Promise<{ service: ServiceName; i: number; pid: number }[]> {
+  const out: { service: ServiceName; i: number; pid: number }[] = [];
+  for (const service of serviceNames) {
+    for (let i = 1; i <= 16; i++) {
+      const pid = runningPid(instanceName(service, i));
+      if (pid !== null) out.push({ service, i, pid });
+    }
+  }
+  return out;
+}
+
+export async function stopServices(): Promise<void> {
+  // Graceful: SIGTERM runs each service's shutdown (finish, commit, leave the group, flush the outbox).
+  const all: Promise<boolean>[] = [];
+  for (const service of serviceNames) {
+    for (let i = 1; i <= 16; i++) all.push(stopProcess(instanceName(service, i), 30_000));
+  }
+  await Promise.all(all);
+}

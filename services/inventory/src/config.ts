@@ -1,0 +1,16 @@
+import { env, loadConfig } from '@akaso/config';
+import Type from 'typebox';
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: env.port(3100),
+  DATABASE_URL: env.url(),
+  KAFKA_BROKERS: env.brokers(),
+  // Stock per ingredient put in an empty database at start-up.
+  INVENTORY_SEED_STOCK: Type.Integer({ minimum: 0, default: 1_000_000 }),
+  DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
+  LOG_LEVEL: env.logLevel(),
+});
+export type Config = Type.Static<typeof ConfigSchema>;
+export const loadInventoryConfig = (source?: Record<string, string | undefined>) =>
+  loadConfig('inventory', ConfigSchema, source);

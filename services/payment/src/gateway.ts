@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import Stripe from 'stripe';
+
+/**
+ * The card charge. Real Stripe SDK calls, against stripe-mock by default or real Stripe test
+ * mode with a real key. The idempotency key is derived from the order, so a redelivered event
+ * (or a retry after a timeout) can never charge twice: Stripe returns the first PaymentIntent.
+ */
+export type ChargeOutcome =
+  | { status: 'succeeded'; paymentIntentId: string; amountCents: number }
+  | { status: 'declined'; reason: string; declineCode: string | null; paymentIntentId: string | null };
+
+export interface ChargeRequest {
+  orderId: string;
+  userId: string;
+  amountCents: number;
+  currency: string;
+  paymentMethod: string;
+}
+
+/**
+ * Stripe's test payment methods that decline, and the decline code real Stripe gives each
+ * (stripe-mock accepts them all and always "succeeds", so with it we answer as Stripe would).
+ */
+export const simulatedDeclines: Record<string, { declineCode: string; reason: string }> = {
+  pm_card_chargeDeclined: { declineCode: 'generic_decline', reason: 'Your card was declined.' },
+  pm_card_visa_chargeDeclined: { declineCode: 'generic_decline', reason: 'Your card was declined.' },
+  pm_card_chargeDeclinedInsufficientFunds: { declineCode: 'insufficient_funds', reason: 'Your card has insufficient funds.' },
+  pm_card_chargeDeclinedExpiredCard: { declineCode: 'expired_card', reason: 'Your card has expired.' },
+  pm_card_chargeDeclinedFraudulent: { declineCode: 'fraudulent', reason: 'Your card was declined.' },
+};
+
+export function idempotencyKeyFor(orderId: string): string {
+  return `akaso-order-${orderId}`;
+}
+
+/** Deterministic per order: the same order is always declined or always not. */
+export function declinedByRate(orderId: string, rate: number): boolean {
+  if (rate <= 0) return false;
+  const n = createHash('sha256').update(orderId).digest().readUInt32BE(0) / 0xffffffff;
+  return n < rate;
+}
+
+export interface GatewayOptions {
+  secretKey: string;
+  apiBase: string;
+  simulateDeclines: boolean;
+  declineRate: number;
+  latencyMs: number;
+}
+
+export function createStripeGateway(opts: GatewayOptions) {
+  const url = opts.apiBase ? new URL(opts.apiBase) : null;
+  const stripe = new Stripe(opts.secretKey, {
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    ...(url
+      ? { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), protocol: url.protocol.replace(':', '') as 'http' | 'https' }
+      : {}),
+  });
+
+  return async function charge(req: ChargeRequest): Promise<ChargeOutcome> {
+    if (opts.latencyMs > 0) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    const simulated = opts.simulateDeclines ? simulatedDeclines[req.paymentMethod] : undefined;
+    if (simulated) return { status: 'declined', reason: simulated.reason, declineCode: simulated.declineCode, paymentIntentId: null };
+    if (declinedByRate(req.orderId, opts.declineRate)) {
+      return { status: 'declined', reason: 'Your card was declined (simulated decline rate).', declineCode: 'generic_decline', paymentIntentId: null };
+    }
+    try {
+      const intent = await stripe.paymentIntents.create(
+        {
+          amount: req.amountCents,
+          currency: req.currency,
+          payment_method: req.paymentMethod,
+          confirm: true,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          metadata: { orderId: req.orderId, userId: req.userId },
+        },
+        { idempotencyKey: idempotencyKeyFor(req.orderId) },
+      );
+      return { status: 'succeeded', paymentIntentId: intent.id, amountCents: intent.amount };
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeCardError) {
+        return {
+          status: 'declined',
+          reason: err.message,
+          declineCode: err.decline_code ?? err.code ?? null,
+          paymentIntentId: (err.payment_intent as { id?: string } | undefined)?.id ?? null,
+        };
+      }
+      if (err instanceof Stripe.errors.StripeInvalidRequestError) {
+        // A payment method Stripe does not know: the customer's problem, not a transient one.
+        return { status: 'declined', reason: `payment rejected: ${err.message}`, declineCode: err.code ?? null, paymentIntentId: null };
+      }
+      // Connection, rate-limit, API errors: transient; the consumer retries with backoff.
+      throw err;
+    }
+  };
+}
+
+export type Charge = ReturnType<typeof createStripeGateway>;
