@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type Admin, createKafka, createProducer, type IHeaders, type Kafka, type Producer } from '@akaso/kafka';
 import pg from 'pg';
 
 /** Addresses of the local stack (scripts/stack/topology.ts); overridable for another stack. */
@@ -141,4 +142,59 @@ export async function readSse(path: string, timeoutMs = 30_000): Promise<{ event
       const data = JSON.parse(lines.find((l) => l.startsWith('data:'))?.slice(5).trim() ?? '{}') as Record<string, unknown>;
       return { event, data };
     });
+}
+
+
+let kafkaClient: Kafka | null = null;
+export function testKafka(): Kafka {
+  kafkaClient ??= createKafka({ clientId: 'akaso-tests', brokers: stack.brokers, logLevel: 'nothing' });
+  return kafkaClient;
+}
+
+/** Produces raw bytes (acks=all) and says where they landed. */
+export async function produceRaw(
+  producer: Producer,
+  topic: string,
+  key: string,
+  value: Buffer | string,
+  headers: IHeaders = {},
+): Promise<{ partition: number; offset: string }> {
+  const [meta] = await producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+  if (!meta) throw new Error('no record metadata');
+  return { partition: meta.partition, offset: meta.baseOffset ?? meta.offset ?? '0' };
+}
+
+export async function withProducer<T>(fn: (p: Producer) => Promise<T>): Promise<T> {
+  const producer = createProducer(testKafka());
+  await producer.connect();
+  try {
+    return await fn(producer);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits until `groupId` has committed past `offset` on the partition: it has handled that message. */
+export async function waitForCommitPast(groupId: string, topic: string, partition: number, offset: string, timeoutMs = 30_000) {
+  await withAdmin((admin) =>
+    eventually(
+      `${groupId} to commit past ${topic}[${partition}]@${offset}`,
+      async () => {
+        const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const p = t?.partitions.find((x) => x.partition === partition);
+        return p !== undefined && BigInt(p.offset) > BigInt(offset);
+      },
+      timeoutMs,
+    ),
+  );
 }
