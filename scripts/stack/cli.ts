@@ -1,7 +1,7 @@
 import { killKafkaNode, startKafkaNode } from './kafka.ts';
 import { consoleReporter } from './proc.ts';
-import { formatTable, stackStatus, startStack, stopStack, wipeStack } from './stack.ts';
 import { defaultScale, type ServiceName, serviceNames } from './services.ts';
+import { formatTable, stackStatus, startStack, stopStack, wipeStack } from './stack.ts';
 import { kafka } from './topology.ts';
 
 const usage = `usage: pnpm stack <command>
@@ -23,7 +23,9 @@ async function main(argv: string[]): Promise<number> {
         if (argv[i] === '--scale') {
           const [name, n] = (argv[++i] ?? '').split('=');
           if (!serviceNames.includes(name as ServiceName) || !(Number(n) >= 1 && Number(n) <= 16)) {
-            throw new Error(`--scale expects <service>=<1..16> with service one of ${serviceNames.join(', ')}`);
+            throw new Error(
+              `--scale expects <service>=<1..16> with service one of ${serviceNames.join(', ')}`,
+            );
           }
           scale[name as ServiceName] = Number(n);
         }

@@ -1,7 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './paths.ts';
-import { readFileSync } from 'node:fs';
-import { logFile, portOpen, type Reporter, runningPid, StopWaiting, startDetached, stopProcess, waitFor, withProgress } from './proc.ts';
+import {
+  logFile,
+  portOpen,
+  type Reporter,
+  runningPid,
+  StopWaiting,
+  startDetached,
+  stopProcess,
+  waitFor,
+  withProgress,
+} from './proc.ts';
 import { bootstrapServers, host, mailpit, postgresUrl, stripeMock } from './topology.ts';
 
 /**
@@ -12,9 +22,19 @@ import { bootstrapServers, host, mailpit, postgresUrl, stripeMock } from './topo
 export const serviceNames = ['order-api', 'inventory', 'payment', 'email'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-export const basePorts: Record<ServiceName, number> = { 'order-api': 3000, inventory: 3100, payment: 3200, email: 3300 };
+export const basePorts: Record<ServiceName, number> = {
+  'order-api': 3000,
+  inventory: 3100,
+  payment: 3200,
+  email: 3300,
+};
 
-const databases: Record<ServiceName, string> = { 'order-api': 'order_api', inventory: 'inventory', payment: 'payment', email: 'email' };
+const databases: Record<ServiceName, string> = {
+  'order-api': 'order_api',
+  inventory: 'inventory',
+  payment: 'payment',
+  email: 'email',
+};
 
 export type Scale = Record<ServiceName, number>;
 export const defaultScale: Scale = { 'order-api': 1, inventory: 1, payment: 1, email: 1 };
@@ -23,7 +43,11 @@ export const instanceName = (service: ServiceName, i: number) => `${service}-${i
 export const instancePort = (service: ServiceName, i: number) => basePorts[service] + i - 1;
 
 /** The same variable names the services read under compose (.env.example). */
-export function serviceEnv(service: ServiceName, i: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function serviceEnv(
+  service: ServiceName,
+  i: number,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
     HOST: host,
@@ -73,19 +97,27 @@ export async function startServiceInstance(
   reporter.done(`${name}: http://${host}:${port}`);
 }
 
-export async function startServices(reporter: Reporter, scale: Scale = defaultScale, extraEnv: Record<string, string> = {}) {
-  await withProgress(reporter, `starting services (${serviceNames.map((s) => `${s}×${scale[s]}`).join(', ')})`, async () => {
-    // order-api first: its start-up provisions the topics the others subscribe to (they
-    // provision too, idempotently; this only avoids four services racing on a cold cluster).
-    await startServiceInstance('order-api', 1, reporter, extraEnv);
-    const rest: Promise<void>[] = [];
-    for (const service of serviceNames) {
-      for (let i = service === 'order-api' ? 2 : 1; i <= scale[service]; i++) {
-        rest.push(startServiceInstance(service, i, reporter, extraEnv));
+export async function startServices(
+  reporter: Reporter,
+  scale: Scale = defaultScale,
+  extraEnv: Record<string, string> = {},
+) {
+  await withProgress(
+    reporter,
+    `starting services (${serviceNames.map((s) => `${s}×${scale[s]}`).join(', ')})`,
+    async () => {
+      // order-api first: its start-up provisions the topics the others subscribe to (they
+      // provision too, idempotently; this only avoids four services racing on a cold cluster).
+      await startServiceInstance('order-api', 1, reporter, extraEnv);
+      const rest: Promise<void>[] = [];
+      for (const service of serviceNames) {
+        for (let i = service === 'order-api' ? 2 : 1; i <= scale[service]; i++) {
+          rest.push(startServiceInstance(service, i, reporter, extraEnv));
+        }
       }
-    }
-    await Promise.all(rest);
-  });
+      await Promise.all(rest);
+    },
+  );
 }
 
 /** Every instance that has a pid file, whatever the scale it was started with. */

@@ -4,7 +4,15 @@ import { kafkaHealth, kafkaVersion, nodeDir, startKafka, stopKafka, wipeKafka } 
 import { dataDir } from './paths.ts';
 import { postgresInfo, startPostgres, stopPostgres, wipePostgres } from './postgres.ts';
 import { consoleReporter, logFile, portOpen, type Reporter, runningPid } from './proc.ts';
-import { defaultScale, instanceName, instancePort, runningInstances, type Scale, startServices, stopServices } from './services.ts';
+import {
+  defaultScale,
+  instanceName,
+  instancePort,
+  runningInstances,
+  type Scale,
+  startServices,
+  stopServices,
+} from './services.ts';
 import { bootstrapServers, host, kafka, mailpit, postgres, postgresUrl, stripeMock } from './topology.ts';
 
 /**
@@ -19,7 +27,10 @@ export interface StartOptions {
   serviceEnv?: Record<string, string>;
 }
 
-export async function startStack(reporter: Reporter = consoleReporter, opts: StartOptions = {}): Promise<void> {
+export async function startStack(
+  reporter: Reporter = consoleReporter,
+  opts: StartOptions = {},
+): Promise<void> {
   const started = Date.now();
   // allSettled, not all: a failure in one part must not abandon the others half-started.
   const results = await Promise.allSettled([

@@ -11,8 +11,17 @@ const schema = Type.Object({
 
 describe('loadConfig', () => {
   it('applies defaults and converts strings', () => {
-    const cfg = loadConfig('svc', schema, { DATABASE_URL: 'postgresql://x/y', KAFKA_BROKERS: 'a:1,b:2', ENABLED: 'true' });
-    expect(cfg).toEqual({ PORT: 3000, DATABASE_URL: 'postgresql://x/y', KAFKA_BROKERS: 'a:1,b:2', ENABLED: true });
+    const cfg = loadConfig('svc', schema, {
+      DATABASE_URL: 'postgresql://x/y',
+      KAFKA_BROKERS: 'a:1,b:2',
+      ENABLED: 'true',
+    });
+    expect(cfg).toEqual({
+      PORT: 3000,
+      DATABASE_URL: 'postgresql://x/y',
+      KAFKA_BROKERS: 'a:1,b:2',
+      ENABLED: true,
+    });
   });
 
   it('lists every problem at once', () => {
@@ -30,7 +39,11 @@ describe('loadConfig', () => {
   });
 
   it('ignores unrelated variables', () => {
-    const cfg = loadConfig('svc', schema, { DATABASE_URL: 'postgresql://x/y', KAFKA_BROKERS: 'a:1', HOME: '/root' });
+    const cfg = loadConfig('svc', schema, {
+      DATABASE_URL: 'postgresql://x/y',
+      KAFKA_BROKERS: 'a:1',
+      HOME: '/root',
+    });
     expect(Object.keys(cfg)).not.toContain('HOME');
   });
 });

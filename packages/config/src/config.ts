@@ -50,7 +50,8 @@ export function loadConfig<S extends Type.TObject>(
 export const env = {
   port: (def: number) => Type.Integer({ minimum: 0, maximum: 65535, default: def }),
   url: () => Type.String({ pattern: '^[a-z]+://' }),
-  brokers: () => Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', description: 'comma-separated host:port list' }),
+  brokers: () =>
+    Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$', description: 'comma-separated host:port list' }),
   ms: (def: number) => Type.Integer({ minimum: 0, default: def }),
   bool: (def: boolean) => Type.Boolean({ default: def }),
   logLevel: () =>

@@ -40,12 +40,16 @@ export function validateEvent<T extends TopicName>(topic: T, value: unknown): Ev
   const { type, version } = value as { type?: unknown; version?: unknown };
   const allowed = allowedTypes.get(topic) ?? [];
   if (typeof type !== 'string' || !allowed.includes(type)) {
-    throw new ContractError(`event type ${String(type)} does not belong on topic ${topic} (allowed: ${allowed.join(', ')})`);
+    throw new ContractError(
+      `event type ${String(type)} does not belong on topic ${topic} (allowed: ${allowed.join(', ')})`,
+    );
   }
   const validator = validators.get(`${type}.v${String(version)}`);
   if (!validator) throw new ContractError(`unknown version ${String(version)} of ${type}`);
   if (!validator.Check(value)) {
-    const details = [...validator.Errors(value)].slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`);
+    const details = [...validator.Errors(value)]
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new ContractError(`invalid ${type} v${String(version)}`, details);
   }
   return value as EventOf<T>;

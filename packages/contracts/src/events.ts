@@ -24,7 +24,11 @@ const Line = Type.Object(
   { additionalProperties: false },
 );
 
-function event<T extends string, V extends number, P extends Type.TProperties>(type: T, version: V, payload: P) {
+function event<T extends string, V extends number, P extends Type.TProperties>(
+  type: T,
+  version: V,
+  payload: P,
+) {
   return Type.Object(
     {
       type: Type.Literal(type),
@@ -60,7 +64,10 @@ export const StockRejected = event('StockRejected', 1, {
   email: Email,
   reason: Type.String(),
   missing: Type.Array(
-    Type.Object({ ingredientId: Id, needed: Type.Integer(), available: Type.Integer() }, { additionalProperties: false }),
+    Type.Object(
+      { ingredientId: Id, needed: Type.Integer(), available: Type.Integer() },
+      { additionalProperties: false },
+    ),
   ),
 });
 

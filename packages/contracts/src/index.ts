@@ -1,4 +1,5 @@
 export { ContractError, decodeEvent, encodeEvent, isEvent, validateEvent } from './codec.ts';
+export type { AnyEvent, EventOf, OrderLine } from './events.ts';
 export {
   OrderConfirmed,
   OrderPlaced,
@@ -10,6 +11,5 @@ export {
   StockReserved,
   topicEvents,
 } from './events.ts';
-export type { AnyEvent, EventOf, OrderLine } from './events.ts';
-export { allTopics, dlqTopic, headers, topics } from './topics.ts';
 export type { TopicName } from './topics.ts';
+export { allTopics, dlqTopic, headers, topics } from './topics.ts';

@@ -1,10 +1,21 @@
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
+import {
+  Kafka,
+  type KafkaConfig,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Producer,
+  type ProducerConfig,
+} from 'kafkajs';
 
 export interface KafkaClientOptions {
   clientId: string;
   brokers: string[];
   /** kafkajs' log lines go here (pino-like); without it they go to the console as JSON. */
-  logger?: { warn(obj: object, msg?: string): void; info(obj: object, msg?: string): void; debug(obj: object, msg?: string): void };
+  logger?: {
+    warn(obj: object, msg?: string): void;
+    info(obj: object, msg?: string): void;
+    debug(obj: object, msg?: string): void;
+  };
   /** kafkajs' own log output; our services log through pino, so the default is errors only. */
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
   connectionTimeoutMs?: number;
@@ -72,5 +83,9 @@ export const ACKS_ALL = -1 as const;
 export function createProducer(kafka: Kafka, overrides: Omit<ProducerConfig, 'idempotent'> = {}): Producer {
   // The Java client's murmur2 partitioner: a key lands on the same partition whichever client
   // (kafkajs, the Java tools, kafka-ui) produced it, so "one user, one partition" holds.
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...producerDefaults, ...overrides });
+  return kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    ...producerDefaults,
+    ...overrides,
+  });
 }

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import { type Admin, AssignerProtocol } from 'kafkajs';
 
 export interface PartitionState {
   topic: string;
@@ -36,5 +36,34 @@ export async function describeClusterState(admin: Admin, topics: string[] = []):
     controllerId: cluster.controller,
     brokers: cluster.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
     partitions,
+  };
+}
+
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  host: string;
+  /** topic → partitions this member owns */
+  assignment: Record<string, number[]>;
+}
+
+/** Members of a consumer group and the partitions each one owns (for tests and the dashboard). */
+export async function describeGroupMembers(
+  admin: Admin,
+  groupId: string,
+): Promise<{ state: string; members: GroupMember[] }> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const group = groups[0];
+  return {
+    state: group?.state ?? 'Unknown',
+    members: (group?.members ?? []).map((m) => ({
+      memberId: m.memberId,
+      clientId: m.clientId,
+      host: m.clientHost,
+      assignment:
+        m.memberAssignment.length > 0
+          ? (AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {})
+          : {},
+    })),
   };
 }

@@ -22,10 +22,19 @@ export interface MessageContext {
   heartbeat(): Promise<void>;
 }
 
-export type EventHandler = <T extends TopicName>(topic: T, event: EventOf<T>, ctx: MessageContext) => Promise<void>;
+export type EventHandler = <T extends TopicName>(
+  topic: T,
+  event: EventOf<T>,
+  ctx: MessageContext,
+) => Promise<void>;
 
 export interface ConsumerMetrics {
-  onProcessed?(info: { topic: string; partition: number; durationMs: number; outcome: 'ok' | 'dead-lettered' }): void;
+  onProcessed?(info: {
+    topic: string;
+    partition: number;
+    durationMs: number;
+    outcome: 'ok' | 'dead-lettered';
+  }): void;
   onRetry?(info: { topic: string; partition: number; attempt: number; code: string }): void;
   onBatch?(info: { topic: string; partition: number; lag: number }): void;
   onRebalance?(info: { groupId: string; memberId: string; assigned: Record<string, number[]> }): void;
@@ -104,12 +113,25 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       ...dlqMessage({ topic, partition, message, groupId, error: classified, attempts }),
     });
     logger.error(
-      { topic, partition, offset: message.offset, groupId, code: classified.code, err: classified.message, attempts },
+      {
+        topic,
+        partition,
+        offset: message.offset,
+        groupId,
+        code: classified.code,
+        err: classified.message,
+        attempts,
+      },
       'message dead-lettered',
     );
   }
 
-  async function processOne(topic: TopicName, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>) {
+  async function processOne(
+    topic: TopicName,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ) {
     const started = performance.now();
     const record = headersToRecord(message.headers);
     const ctx: MessageContext = {
@@ -131,11 +153,26 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
         const classified = classifyError(err);
         if (!classified.retriable || attempt >= retry.maxAttempts) {
           await deadLetter(topic, partition, message, err, attempt);
-          metrics?.onProcessed?.({ topic, partition, durationMs: performance.now() - started, outcome: 'dead-lettered' });
+          metrics?.onProcessed?.({
+            topic,
+            partition,
+            durationMs: performance.now() - started,
+            outcome: 'dead-lettered',
+          });
           return;
         }
         metrics?.onRetry?.({ topic, partition, attempt, code: classified.code });
-        logger.warn({ topic, partition, offset: message.offset, attempt, code: classified.code, err: classified.message }, 'retrying');
+        logger.warn(
+          {
+            topic,
+            partition,
+            offset: message.offset,
+            attempt,
+            code: classified.code,
+            err: classified.message,
+          },
+          'retrying',
+        );
         // Sleep in slices with heartbeats so a long backoff does not cost the group membership.
         let remaining = backoffMs(attempt, retry);
         while (remaining > 0) {
@@ -156,7 +193,8 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? consumerDefaults.partitionsConsumedConcurrently,
+        partitionsConsumedConcurrently:
+          opts.partitionsConsumedConcurrently ?? consumerDefaults.partitionsConsumedConcurrently,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           const topic = batch.topic as TopicName;
           metrics?.onBatch?.({ topic, partition: batch.partition, lag: Number(batch.offsetLag()) });

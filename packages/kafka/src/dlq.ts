@@ -85,14 +85,24 @@ export async function replayDeadLetters(args: {
     eachMessage: async ({ partition, message }) => {
       const end = ends.get(partition) ?? 0n;
       if (BigInt(message.offset) < end) {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([k]) => !dlqHeaderNames.has(k)));
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).filter(([k]) => !dlqHeaderNames.has(k)),
+        );
         await producer.send({
           topic,
           acks: ACKS_ALL,
-          messages: [{ key: message.key, value: message.value, headers: { ...headers, [h.dlqReplayedAt]: new Date().toISOString() } }],
+          messages: [
+            {
+              key: message.key,
+              value: message.value,
+              headers: { ...headers, [h.dlqReplayedAt]: new Date().toISOString() },
+            },
+          ],
         });
         replayed++;
-        await consumer.commitOffsets([{ topic: source, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        await consumer.commitOffsets([
+          { topic: source, partition, offset: (BigInt(message.offset) + 1n).toString() },
+        ]);
       }
       if (BigInt(message.offset) + 1n >= end) done.add(partition);
       if (finished()) resolveAll();
@@ -112,7 +122,10 @@ export async function replayDeadLetters(args: {
   }
   if (finished()) resolveAll();
   const timeout = new Promise<void>((_, reject) =>
-    setTimeout(() => reject(new Error(`replay of ${source} did not finish in time`)), args.timeoutMs ?? 60_000).unref(),
+    setTimeout(
+      () => reject(new Error(`replay of ${source} did not finish in time`)),
+      args.timeoutMs ?? 60_000,
+    ).unref(),
   );
   try {
     await Promise.race([allDone, timeout]);

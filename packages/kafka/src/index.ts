@@ -1,12 +1,19 @@
-export { ACKS_ALL, clientDefaults, createKafka, createProducer, producerDefaults } from './client.ts';
-export type { KafkaClientOptions } from './client.ts';
-export { describeClusterState } from './cluster.ts';
-export type { ClusterState, PartitionState } from './cluster.ts';
-export { consumerDefaults, createConsumerRunner, headersToRecord } from './consumer.ts';
-export type { ConsumerMetrics, ConsumerRunner, ConsumerRunnerOptions, EventHandler, Logger, MessageContext } from './consumer.ts';
-export { dlqMessage, replayDeadLetters } from './dlq.ts';
-export { backoffMs, classifyError, PermanentError, retryDefaults } from './errors.ts';
-export type { ClassifiedError, RetryOptions } from './errors.ts';
-export { pipelineTopicSpecs, ProvisioningError, provisionDefaults, provisionTopics } from './provision.ts';
-export type { TopicSpec } from './provision.ts';
 export type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+export type { KafkaClientOptions } from './client.ts';
+export { ACKS_ALL, clientDefaults, createKafka, createProducer, producerDefaults } from './client.ts';
+export type { ClusterState, GroupMember, PartitionState } from './cluster.ts';
+export { describeClusterState, describeGroupMembers } from './cluster.ts';
+export type {
+  ConsumerMetrics,
+  ConsumerRunner,
+  ConsumerRunnerOptions,
+  EventHandler,
+  Logger,
+  MessageContext,
+} from './consumer.ts';
+export { consumerDefaults, createConsumerRunner, headersToRecord } from './consumer.ts';
+export { dlqMessage, replayDeadLetters } from './dlq.ts';
+export type { ClassifiedError, RetryOptions } from './errors.ts';
+export { backoffMs, classifyError, PermanentError, retryDefaults } from './errors.ts';
+export type { TopicSpec } from './provision.ts';
+export { ProvisioningError, pipelineTopicSpecs, provisionDefaults, provisionTopics } from './provision.ts';

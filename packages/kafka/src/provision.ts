@@ -16,7 +16,10 @@ export const provisionDefaults = {
 } as const;
 
 /** The pipeline's topics plus a dead-letter companion for each, with the design's durability. */
-export function pipelineTopicSpecs(names: readonly string[], opts: Partial<typeof provisionDefaults> = {}): TopicSpec[] {
+export function pipelineTopicSpecs(
+  names: readonly string[],
+  opts: Partial<typeof provisionDefaults> = {},
+): TopicSpec[] {
   const o = { ...provisionDefaults, ...opts };
   const config = { 'min.insync.replicas': String(o.minInsyncReplicas) };
   return names.flatMap((topic) => [

@@ -1,4 +1,4 @@
-export { claimEvent, enqueue } from './outbox.ts';
 export type { OutgoingEvent, RawSql } from './outbox.ts';
-export { createOutboxRelay, relayDefaults } from './relay.ts';
+export { claimEvent, enqueue } from './outbox.ts';
 export type { OutboxRelay, RelayOptions } from './relay.ts';
+export { createOutboxRelay, relayDefaults } from './relay.ts';

@@ -90,7 +90,9 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
         acks: ACKS_ALL,
         topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
       });
-      await client.query(`update "outbox" set published_at = now() where id = any($1::bigint[])`, [rows.map((r) => r.id)]);
+      await client.query(`update "outbox" set published_at = now() where id = any($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
       await client.query('commit');
       return rows.length;
     } catch (err) {
@@ -103,7 +105,9 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
   async function cleanup() {
     if (Date.now() - lastCleanup < 60_000) return;
     lastCleanup = Date.now();
-    await client.query(`delete from "outbox" where published_at < now() - make_interval(secs => $1)`, [o.retentionMs / 1000]);
+    await client.query(`delete from "outbox" where published_at < now() - make_interval(secs => $1)`, [
+      o.retentionMs / 1000,
+    ]);
   }
 
   async function run() {
@@ -111,7 +115,10 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
     while (running) {
       try {
         if (!leader) {
-          const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [RELAY_LOCK]);
+          const { rows } = await client.query<{ ok: boolean }>(
+            'select pg_try_advisory_lock(hashtext($1)) as ok',
+            [RELAY_LOCK],
+          );
           leader = rows[0]?.ok === true;
           if (!leader) {
             await wait(1_000);
@@ -130,7 +137,10 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
       } catch (err) {
         failures++;
         const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
-        o.logger.warn({ err: (err as Error).message, failures, delay }, 'outbox relay: publish failed, will retry');
+        o.logger.warn(
+          { err: (err as Error).message, failures, delay },
+          'outbox relay: publish failed, will retry',
+        );
         await wait(delay);
       }
     }

@@ -24,7 +24,12 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;
   readonly details: Record<string, unknown>;
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'AppError';
     this.code = code;
@@ -49,7 +54,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(err.statusCode).send({ code: err.code, message: err.message, ...err.details });
     }
     if (err.validation) {
-      return reply.code(400).send({ code: 'VALIDATION_ERROR', message: `${err.validationContext ?? 'request'} ${err.message}` });
+      return reply
+        .code(400)
+        .send({ code: 'VALIDATION_ERROR', message: `${err.validationContext ?? 'request'} ${err.message}` });
     }
     const mapped = err.code ? fastifyCodes[err.code] : undefined;
     if (mapped) {

@@ -7,14 +7,20 @@ export interface ReadinessCheck {
 }
 
 /** /healthz: the process answers. /readyz: its dependencies (database, Kafka) answer too. */
-export const healthRoutes: FastifyPluginAsyncTypebox<{ checks: ReadinessCheck[] }> = async (app, { checks }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ checks: ReadinessCheck[] }> = async (
+  app,
+  { checks },
+) => {
   app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
   app.get(
     '/readyz',
     {
       schema: {
         summary: 'Readiness: database and Kafka reachable',
-        response: { 200: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }), 503: Type.Any() },
+        response: {
+          200: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
+          503: Type.Any(),
+        },
       },
     },
     async (_request, reply) => {

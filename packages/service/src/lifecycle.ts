@@ -26,7 +26,11 @@ export async function retryStartup<T>(
 }
 
 /** Applies the service's SQL migrations (Prisma layout) before anything touches its tables. */
-export async function migrateDatabase(connectionString: string, migrationsDir: string, logger: Logger): Promise<void> {
+export async function migrateDatabase(
+  connectionString: string,
+  migrationsDir: string,
+  logger: Logger,
+): Promise<void> {
   const client = new pg.Client({ connectionString, application_name: 'migrate' });
   await client.connect();
   try {
@@ -44,7 +48,11 @@ export type ShutdownStep = [name: string, step: () => Promise<unknown>];
  * finish in-flight work, commit, leave the group, flush the outbox, close pools), each bounded
  * in time so a stuck step cannot keep a rolling restart waiting forever.
  */
-export function handleShutdown(logger: Logger, steps: ShutdownStep[], { stepTimeoutMs = 20_000 } = {}): () => Promise<void> {
+export function handleShutdown(
+  logger: Logger,
+  steps: ShutdownStep[],
+  { stepTimeoutMs = 20_000 } = {},
+): () => Promise<void> {
   let shuttingDown: Promise<void> | null = null;
   const shutdown = () => {
     shuttingDown ??= (async () => {

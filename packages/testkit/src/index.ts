@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type Admin, createKafka, createProducer, type IHeaders, type Kafka, type Producer } from '@akaso/kafka';
+import {
+  type Admin,
+  createKafka,
+  createProducer,
+  type IHeaders,
+  type Kafka,
+  type Producer,
+} from '@akaso/kafka';
 import pg from 'pg';
 
 /** Addresses of the local stack (scripts/stack/topology.ts); overridable for another stack. */
@@ -60,7 +67,11 @@ export interface OrderView {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -100,7 +111,10 @@ export async function mailsFor(orderId: string): Promise<MailSummary[]> {
 }
 
 export async function mailText(id: string): Promise<{ Text: string; HTML: string }> {
-  return (await fetch(`${stack.mailpit}/api/v1/message/${id}`).then((r) => r.json())) as { Text: string; HTML: string };
+  return (await fetch(`${stack.mailpit}/api/v1/message/${id}`).then((r) => r.json())) as {
+    Text: string;
+    HTML: string;
+  };
 }
 
 /** A direct connection to one service's database, to check effects (never to fake them). */
@@ -115,7 +129,10 @@ export async function withDb<T>(database: string, fn: (client: pg.Client) => Pro
 }
 
 export async function stock(): Promise<Record<string, number>> {
-  const rows = (await fetch(`${stack.inventory}/stock`).then((r) => r.json())) as { id: string; stock: number }[];
+  const rows = (await fetch(`${stack.inventory}/stock`).then((r) => r.json())) as {
+    id: string;
+    stock: number;
+  }[];
   return Object.fromEntries(rows.map((r) => [r.id, r.stock]));
 }
 
@@ -129,7 +146,10 @@ export async function setStock(ingredientId: string, value: number): Promise<voi
 }
 
 /** Reads an SSE stream to its end (the server closes it at a terminal state). */
-export async function readSse(path: string, timeoutMs = 30_000): Promise<{ event: string; data: Record<string, unknown> }[]> {
+export async function readSse(
+  path: string,
+  timeoutMs = 30_000,
+): Promise<{ event: string; data: Record<string, unknown> }[]> {
   const res = await fetch(`${stack.api}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok || !res.body) throw new Error(`SSE ${path}: ${res.status}`);
   const text = await res.text();
@@ -138,12 +158,20 @@ export async function readSse(path: string, timeoutMs = 30_000): Promise<{ event
     .filter((block) => block.includes('data:'))
     .map((block) => {
       const lines = block.split('\n');
-      const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message';
-      const data = JSON.parse(lines.find((l) => l.startsWith('data:'))?.slice(5).trim() ?? '{}') as Record<string, unknown>;
+      const event =
+        lines
+          .find((l) => l.startsWith('event:'))
+          ?.slice(6)
+          .trim() ?? 'message';
+      const data = JSON.parse(
+        lines
+          .find((l) => l.startsWith('data:'))
+          ?.slice(5)
+          .trim() ?? '{}',
+      ) as Record<string, unknown>;
       return { event, data };
     });
 }
-
 
 let kafkaClient: Kafka | null = null;
 export function testKafka(): Kafka {
@@ -185,7 +213,13 @@ export async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
 }
 
 /** Waits until `groupId` has committed past `offset` on the partition: it has handled that message. */
-export async function waitForCommitPast(groupId: string, topic: string, partition: number, offset: string, timeoutMs = 30_000) {
+export async function waitForCommitPast(
+  groupId: string,
+  topic: string,
+  partition: number,
+  offset: string,
+  timeoutMs = 30_000,
+) {
   await withAdmin((admin) =>
     eventually(
       `${groupId} to commit past ${topic}[${partition}]@${offset}`,

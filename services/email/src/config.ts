@@ -17,4 +17,5 @@ export const ConfigSchema = Type.Object({
   LOG_LEVEL: env.logLevel(),
 });
 export type Config = Type.Static<typeof ConfigSchema>;
-export const loadEmailConfig = (source?: Record<string, string | undefined>) => loadConfig('email', ConfigSchema, source);
+export const loadEmailConfig = (source?: Record<string, string | undefined>) =>
+  loadConfig('email', ConfigSchema, source);

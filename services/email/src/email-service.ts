@@ -10,7 +10,12 @@ import { mailFor } from './templates.ts';
  * server accepted the mail but before "sent" was written — resends once, on recovery; the
  * Message-ID is derived from (order, kind) so a receiving system can drop that duplicate.
  */
-export function createEmailService(deps: { db: Db; transport: Transporter; from: string; latencyMs: number }) {
+export function createEmailService(deps: {
+  db: Db;
+  transport: Transporter;
+  from: string;
+  latencyMs: number;
+}) {
   const { db } = deps;
 
   async function handle(event: AnyEvent): Promise<{ sent: boolean }> {

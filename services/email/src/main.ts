@@ -1,9 +1,15 @@
+import { join } from 'node:path';
 import { createLogger, parseBrokers } from '@akaso/config';
-import { allTopics, type AnyEvent, topics } from '@akaso/contracts';
-import { createConsumerRunner, createKafka, createProducer, pipelineTopicSpecs, provisionTopics } from '@akaso/kafka';
+import { type AnyEvent, allTopics, topics } from '@akaso/contracts';
+import {
+  createConsumerRunner,
+  createKafka,
+  createProducer,
+  pipelineTopicSpecs,
+  provisionTopics,
+} from '@akaso/kafka';
 import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
 import nodemailer from 'nodemailer';
-import { join } from 'node:path';
 import { loadEmailConfig } from './config.ts';
 import { createDb } from './db.ts';
 import { createEmailService } from './email-service.ts';
@@ -13,7 +19,12 @@ const config = loadEmailConfig();
 const logger = createLogger('email', config.LOG_LEVEL);
 const GROUP = 'email';
 
-const kafka = createKafka({ clientId: 'email', brokers: parseBrokers(config.KAFKA_BROKERS), logger, logLevel: 'warn' });
+const kafka = createKafka({
+  clientId: 'email',
+  brokers: parseBrokers(config.KAFKA_BROKERS),
+  logger,
+  logLevel: 'warn',
+});
 // Email produces no events; this producer only dead-letters poison messages.
 const producer = createProducer(kafka);
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
@@ -25,7 +36,11 @@ const transport = nodemailer.createTransport({
   maxConnections: config.SMTP_POOL_SIZE,
 });
 
-await retryStartup('postgresql', () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger), logger);
+await retryStartup(
+  'postgresql',
+  () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger),
+  logger,
+);
 await retryStartup(
   'kafka',
   async () => {
@@ -40,7 +55,12 @@ await retryStartup(
   logger,
 );
 await producer.connect();
-const email = createEmailService({ db, transport, from: config.MAIL_FROM, latencyMs: config.SMTP_LATENCY_MS });
+const email = createEmailService({
+  db,
+  transport,
+  from: config.MAIL_FROM,
+  latencyMs: config.SMTP_LATENCY_MS,
+});
 
 const consumer = createConsumerRunner({
   kafka,
@@ -63,7 +83,10 @@ const app = await createHttpApp({
 await emailRoutes(app, email);
 await consumer.start();
 await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${config.PORT}`, smtp: `${config.SMTP_HOST}:${config.SMTP_PORT}` }, 'email ready');
+logger.info(
+  { url: `http://${config.HOST}:${config.PORT}`, smtp: `${config.SMTP_HOST}:${config.SMTP_PORT}` },
+  'email ready',
+);
 
 handleShutdown(logger, [
   ['http', () => app.close()],

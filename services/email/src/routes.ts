@@ -9,7 +9,10 @@ export async function emailRoutes(app: FastifyInstance, email: EmailService): Pr
     const body = request.body as { type?: string };
     let event: AnyEvent;
     try {
-      event = validateEvent(body?.type === 'PaymentSucceeded' ? topics.payments : topics.orderStatus, body) as AnyEvent;
+      event = validateEvent(
+        body?.type === 'PaymentSucceeded' ? topics.payments : topics.orderStatus,
+        body,
+      ) as AnyEvent;
     } catch (err) {
       throw new AppError('VALIDATION_ERROR', (err as Error).message);
     }

@@ -13,7 +13,7 @@ export interface Mail {
 const money = (cents: number, currency: string) =>
   new Intl.NumberFormat('en-IE', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const shortId = (orderId: string) => orderId.slice(0, 8);
 
@@ -21,14 +21,16 @@ const shortId = (orderId: string) => orderId.slice(0, 8);
 export function mailFor(event: AnyEvent): Mail | null {
   switch (event.type) {
     case 'OrderConfirmed': {
-      const lines = event.items.map((l) => `${l.quantity} × ${l.name} — ${money(l.quantity * l.unitPriceCents, event.currency)}`);
+      const lines = event.items.map(
+        (l) => `${l.quantity} × ${l.name} — ${money(l.quantity * l.unitPriceCents, event.currency)}`,
+      );
       const total = money(event.totalCents, event.currency);
       return {
         kind: 'confirmation',
         to: event.email,
         subject: `Your Akaso Burger order ${shortId(event.orderId)} is confirmed`,
         text: `Thanks for your order!\n\n${lines.join('\n')}\n\nTotal: ${total}\nOrder: ${event.orderId}\n`,
-        html: `<h1>Your order is confirmed</h1><ul>${lines.map((l) => `<li>${escape(l)}</li>`).join('')}</ul><p><strong>Total: ${escape(total)}</strong></p><p>Order ${escape(event.orderId)}</p>`,
+        html: `<h1>Your order is confirmed</h1><ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul><p><strong>Total: ${escapeHtml(total)}</strong></p><p>Order ${escapeHtml(event.orderId)}</p>`,
       };
     }
     case 'OrderRejected':
@@ -37,7 +39,7 @@ export function mailFor(event: AnyEvent): Mail | null {
         to: event.email,
         subject: `Your Akaso Burger order ${shortId(event.orderId)} could not be completed`,
         text: `Sorry, we could not complete your order.\n\nReason: ${event.reason}\nOrder: ${event.orderId}\n\nYou have not been charged, and these burgers no longer count towards your limit.\n`,
-        html: `<h1>Sorry, we could not complete your order</h1><p>Reason: ${escape(event.reason)}</p><p>Order ${escape(event.orderId)}</p><p>You have not been charged, and these burgers no longer count towards your limit.</p>`,
+        html: `<h1>Sorry, we could not complete your order</h1><p>Reason: ${escapeHtml(event.reason)}</p><p>Order ${escapeHtml(event.orderId)}</p><p>You have not been charged, and these burgers no longer count towards your limit.</p>`,
       };
     case 'PaymentSucceeded': {
       const amount = money(event.amountCents, event.currency);
@@ -46,7 +48,7 @@ export function mailFor(event: AnyEvent): Mail | null {
         to: event.email,
         subject: `Receipt for your Akaso Burger order ${shortId(event.orderId)}`,
         text: `Payment received: ${amount}\nPayment: ${event.paymentIntentId}\nOrder: ${event.orderId}\n`,
-        html: `<h1>Payment receipt</h1><p>Amount: <strong>${escape(amount)}</strong></p><p>Payment ${escape(event.paymentIntentId)}</p><p>Order ${escape(event.orderId)}</p>`,
+        html: `<h1>Payment receipt</h1><p>Amount: <strong>${escapeHtml(amount)}</strong></p><p>Payment ${escapeHtml(event.paymentIntentId)}</p><p>Order ${escapeHtml(event.orderId)}</p>`,
       };
     }
     default:

@@ -4,5 +4,7 @@ import { PrismaClient } from './generated/prisma/client.ts';
 export type Db = PrismaClient;
 
 export function createDb(connectionString: string, max: number): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max, application_name: 'inventory' }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString, max, application_name: 'inventory' }),
+  });
 }

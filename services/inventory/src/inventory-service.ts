@@ -63,7 +63,13 @@ export function createInventoryService(deps: { db: Db; onOutboxWrite(): void }) 
       const { needs, unknown } = ingredientNeeds(event.items, recipes);
       let result: AnyEvent;
       if (unknown.length > 0) {
-        result = { ...base(event), type: 'StockRejected', email: event.email, reason: `unknown burger: ${unknown.join(', ')}`, missing: [] };
+        result = {
+          ...base(event),
+          type: 'StockRejected',
+          email: event.email,
+          reason: `unknown burger: ${unknown.join(', ')}`,
+          missing: [],
+        };
       } else {
         const ids = [...needs.keys()].sort();
         const rows = await tx.$queryRawUnsafe<{ id: string; stock: number }[]>(
@@ -90,7 +96,12 @@ export function createInventoryService(deps: { db: Db; onOutboxWrite(): void }) 
             ids.map((id) => needs.get(id) ?? 0),
           );
           await tx.reservation.create({
-            data: { orderId: event.orderId, userId: event.userId, status: 'reserved', needs: Object.fromEntries(needs) },
+            data: {
+              orderId: event.orderId,
+              userId: event.userId,
+              status: 'reserved',
+              needs: Object.fromEntries(needs),
+            },
           });
           result = {
             ...base(event),
@@ -103,7 +114,8 @@ export function createInventoryService(deps: { db: Db; onOutboxWrite(): void }) 
           };
         }
       }
-      if (opts.emit) await enqueue(tx, [{ topic: topics.inventory, event: result, correlationId: opts.correlationId }]);
+      if (opts.emit)
+        await enqueue(tx, [{ topic: topics.inventory, event: result, correlationId: opts.correlationId }]);
       return [result];
     });
     if (opts.emit && out.length > 0) deps.onOutboxWrite();
@@ -127,9 +139,17 @@ export function createInventoryService(deps: { db: Db; onOutboxWrite(): void }) 
         ids,
         ids.map((id) => reservation.needs[id] ?? 0),
       );
-      await tx.reservation.update({ where: { orderId: event.orderId }, data: { status: 'released', updatedAt: new Date() } });
-      const result: AnyEvent = { ...base(event), type: 'StockReleased', reason: `payment failed: ${event.reason}` };
-      if (opts.emit) await enqueue(tx, [{ topic: topics.inventory, event: result, correlationId: opts.correlationId }]);
+      await tx.reservation.update({
+        where: { orderId: event.orderId },
+        data: { status: 'released', updatedAt: new Date() },
+      });
+      const result: AnyEvent = {
+        ...base(event),
+        type: 'StockReleased',
+        reason: `payment failed: ${event.reason}`,
+      };
+      if (opts.emit)
+        await enqueue(tx, [{ topic: topics.inventory, event: result, correlationId: opts.correlationId }]);
       return [result];
     });
     if (opts.emit && out.length > 0) deps.onOutboxWrite();

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { createLogger, parseBrokers } from '@akaso/config';
 import { allTopics, topics } from '@akaso/contracts';
-import { createConsumerRunner, createKafka, createProducer, pipelineTopicSpecs, provisionTopics } from '@akaso/kafka';
+import {
+  createConsumerRunner,
+  createKafka,
+  createProducer,
+  pipelineTopicSpecs,
+  provisionTopics,
+} from '@akaso/kafka';
 import { createOutboxRelay } from '@akaso/outbox';
 import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
 import { loadInventoryConfig } from './config.ts';
@@ -13,11 +19,20 @@ const config = loadInventoryConfig();
 const logger = createLogger('inventory', config.LOG_LEVEL);
 const GROUP = 'inventory';
 
-const kafka = createKafka({ clientId: 'inventory', brokers: parseBrokers(config.KAFKA_BROKERS), logger, logLevel: 'warn' });
+const kafka = createKafka({
+  clientId: 'inventory',
+  brokers: parseBrokers(config.KAFKA_BROKERS),
+  logger,
+  logLevel: 'warn',
+});
 const producer = createProducer(kafka);
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
 
-await retryStartup('postgresql', () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger), logger);
+await retryStartup(
+  'postgresql',
+  () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger),
+  logger,
+);
 await retryStartup(
   'kafka',
   async () => {

@@ -30,7 +30,8 @@ export function ingredientNeeds(
       unknown.push(item.burgerId);
       continue;
     }
-    for (const [ingredient, qty] of recipe) needs.set(ingredient, (needs.get(ingredient) ?? 0) + qty * item.quantity);
+    for (const [ingredient, qty] of recipe)
+      needs.set(ingredient, (needs.get(ingredient) ?? 0) + qty * item.quantity);
   }
   return { needs, unknown };
 }

@@ -21,13 +21,25 @@ export async function inventoryRoutes(app: FastifyInstance, inventory: Inventory
   app.post('/internal/reserve', async (request) => {
     const event = asEvent(topics.orders, request.body);
     if (event.type !== 'OrderPlaced') throw new AppError('VALIDATION_ERROR', 'expected OrderPlaced');
-    return { events: await inventory.reserve(event, { group: 'inventory', correlationId: correlation(request.headers), emit: false }) };
+    return {
+      events: await inventory.reserve(event, {
+        group: 'inventory',
+        correlationId: correlation(request.headers),
+        emit: false,
+      }),
+    };
   });
 
   app.post('/internal/release', async (request) => {
     const event = asEvent(topics.payments, request.body);
     if (event.type !== 'PaymentFailed') throw new AppError('VALIDATION_ERROR', 'expected PaymentFailed');
-    return { events: await inventory.release(event, { group: 'inventory', correlationId: correlation(request.headers), emit: false }) };
+    return {
+      events: await inventory.release(event, {
+        group: 'inventory',
+        correlationId: correlation(request.headers),
+        emit: false,
+      }),
+    };
   });
 
   app.get('/stock', async () => inventory.stock());

@@ -1,8 +1,8 @@
+import type { Logger } from '@akaso/config';
+import { createHttpApp, type ReadinessCheck } from '@akaso/service';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Logger } from '@akaso/config';
-import { createHttpApp, type ReadinessCheck } from '@akaso/service';
 import type { FastifyInstance } from 'fastify';
 import type { OrderService } from './orders/order-service.ts';
 import type { StatusFeed } from './orders/status-feed.ts';

@@ -5,5 +5,7 @@ export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 export function createDb(connectionString: string, max: number): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max, application_name: 'order-api' }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString, max, application_name: 'order-api' }),
+  });
 }

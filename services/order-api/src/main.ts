@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { createLogger, parseBrokers } from '@akaso/config';
-import { allTopics, type AnyEvent, topics } from '@akaso/contracts';
-import { createConsumerRunner, createKafka, createProducer, pipelineTopicSpecs, provisionTopics } from '@akaso/kafka';
+import { type AnyEvent, allTopics, topics } from '@akaso/contracts';
+import {
+  createConsumerRunner,
+  createKafka,
+  createProducer,
+  pipelineTopicSpecs,
+  provisionTopics,
+} from '@akaso/kafka';
 import { createOutboxRelay } from '@akaso/outbox';
 import { handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
 import { buildApp } from './app.ts';
@@ -17,11 +23,20 @@ const config = loadOrderApiConfig();
 const logger = createLogger('order-api', config.LOG_LEVEL);
 const GROUP = 'order-status';
 
-const kafka = createKafka({ clientId: 'order-api', brokers: parseBrokers(config.KAFKA_BROKERS), logger, logLevel: 'warn' });
+const kafka = createKafka({
+  clientId: 'order-api',
+  brokers: parseBrokers(config.KAFKA_BROKERS),
+  logger,
+  logLevel: 'warn',
+});
 const producer = createProducer(kafka);
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
 
-await retryStartup('postgresql', () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger), logger);
+await retryStartup(
+  'postgresql',
+  () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger),
+  logger,
+);
 await db.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
 await retryStartup(
   'kafka',
@@ -43,7 +58,11 @@ const orders = createOrderService({
   db,
   clock: systemClock,
   quota: { limit: config.QUOTA_LIMIT, windowMs: config.QUOTA_WINDOW_HOURS * 3_600_000 },
-  sale: { discountPercent: config.SALE_DISCOUNT_PERCENT, startsAt: new Date(config.SALE_STARTS_AT), endsAt: new Date(config.SALE_ENDS_AT) },
+  sale: {
+    discountPercent: config.SALE_DISCOUNT_PERCENT,
+    startsAt: new Date(config.SALE_STARTS_AT),
+    endsAt: new Date(config.SALE_ENDS_AT),
+  },
   currency: config.CURRENCY,
   onOutboxWrite: () => relay.wake(),
 });
@@ -61,7 +80,11 @@ const consumer = createConsumerRunner({
   producer,
   logger,
   handler: async (_topic, event, ctx) => {
-    await orders.applyEvent(event as AnyEvent, { group: GROUP, correlationId: ctx.correlationId, emit: true });
+    await orders.applyEvent(event as AnyEvent, {
+      group: GROUP,
+      correlationId: ctx.correlationId,
+      emit: true,
+    });
   },
 });
 
@@ -92,7 +115,10 @@ await feed.start();
 await relay.start();
 if (config.CONSUME) await consumer.start();
 await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` }, 'order-api ready');
+logger.info(
+  { url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` },
+  'order-api ready',
+);
 
 handleShutdown(logger, [
   ['http', () => app.close()],

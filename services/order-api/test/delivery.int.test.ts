@@ -25,31 +25,42 @@ interface OutboxRow {
 
 /** The exact events a service published for an order, read back from its outbox. */
 async function published(database: string, orderId: string): Promise<OutboxRow[]> {
-  return withDb(database, async (c) =>
-    (
-      await c.query<OutboxRow>(
-        `select topic, key, payload::text as payload, headers from outbox where payload->>'orderId' = $1 order by id`,
-        [orderId],
-      )
-    ).rows,
+  return withDb(
+    database,
+    async (c) =>
+      (
+        await c.query<OutboxRow>(
+          `select topic, key, payload::text as payload, headers from outbox where payload->>'orderId' = $1 order by id`,
+          [orderId],
+        )
+      ).rows,
   );
 }
 
 /** Reads a topic from the beginning with a throwaway group until `match` finds a message. */
-async function findInTopic(topic: string, match: (m: { headers: Record<string, string>; value: string }) => boolean) {
+async function findInTopic(
+  topic: string,
+  match: (m: { headers: Record<string, string>; value: string }) => boolean,
+) {
   const consumer = testKafka().consumer({ groupId: `test-reader-${crypto.randomUUID()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const found: { headers: Record<string, string>; value: string }[] = [];
   await consumer.run({
     eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      const headers = Object.fromEntries(
+        Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+      );
       const m = { headers, value: message.value?.toString() ?? '' };
       if (match(m)) found.push(m);
     },
   });
   try {
-    return await eventually(`a matching message on ${topic}`, async () => (found.length > 0 ? found : null), 30_000);
+    return await eventually(
+      `a matching message on ${topic}`,
+      async () => (found.length > 0 ? found : null),
+      30_000,
+    );
   } finally {
     await consumer.disconnect();
   }
@@ -58,7 +69,10 @@ async function findInTopic(topic: string, match: (m: { headers: Record<string, s
 describe('delivery guarantees', () => {
   it('gives every event delivered twice exactly one effect', async () => {
     const userId = uniqueUser('dup');
-    const placed = await api<{ orderId: string }>('/orders', { method: 'POST', body: order(userId, { items: [{ burgerId: 'cheese', quantity: 2 }] }) });
+    const placed = await api<{ orderId: string }>('/orders', {
+      method: 'POST',
+      body: order(userId, { items: [{ burgerId: 'cheese', quantity: 2 }] }),
+    });
     const { orderId } = placed.body;
     expect((await waitForTerminal(orderId)).status).toBe('confirmed');
     await eventually('both emails', async () => (await mailsFor(orderId)).length === 2);
@@ -70,9 +84,19 @@ describe('delivery guarantees', () => {
       ...(await published('inventory', orderId)),
       ...(await published('payment', orderId)),
     ];
-    expect(events.map((e) => e.topic).sort()).toEqual([topics.inventory, topics.orderStatus, topics.orders, topics.payments]);
+    expect(events.map((e) => e.topic).sort()).toEqual([
+      topics.inventory,
+      topics.orderStatus,
+      topics.orders,
+      topics.payments,
+    ]);
     const positions = await withProducer((p) =>
-      Promise.all(events.map(async (e) => ({ topic: e.topic, ...(await produceRaw(p, e.topic, e.key, e.payload, e.headers)) }))),
+      Promise.all(
+        events.map(async (e) => ({
+          topic: e.topic,
+          ...(await produceRaw(p, e.topic, e.key, e.payload, e.headers)),
+        })),
+      ),
     );
     const groupsOf: Record<string, string[]> = {
       [topics.orders]: ['inventory'],
@@ -81,14 +105,29 @@ describe('delivery guarantees', () => {
       [topics.orderStatus]: ['email'],
     };
     for (const pos of positions) {
-      for (const group of groupsOf[pos.topic] ?? []) await waitForCommitPast(group, pos.topic, pos.partition, pos.offset);
+      for (const group of groupsOf[pos.topic] ?? [])
+        await waitForCommitPast(group, pos.topic, pos.partition, pos.offset);
     }
 
     expect(await stock()).toEqual(stockBefore);
     const counts = await Promise.all([
-      withDb('inventory', async (c) => (await c.query('select count(*)::int n from reservations where order_id = $1', [orderId])).rows[0].n),
-      withDb('payment', async (c) => (await c.query('select count(*)::int n from payments where order_id = $1', [orderId])).rows[0].n),
-      withDb('order_api', async (c) => (await c.query('select count(*)::int n from order_status_history where order_id = $1', [orderId])).rows[0].n),
+      withDb(
+        'inventory',
+        async (c) =>
+          (await c.query('select count(*)::int n from reservations where order_id = $1', [orderId])).rows[0]
+            .n,
+      ),
+      withDb(
+        'payment',
+        async (c) =>
+          (await c.query('select count(*)::int n from payments where order_id = $1', [orderId])).rows[0].n,
+      ),
+      withDb(
+        'order_api',
+        async (c) =>
+          (await c.query('select count(*)::int n from order_status_history where order_id = $1', [orderId]))
+            .rows[0].n,
+      ),
     ]);
     expect(counts).toEqual([1, 1, 3]);
     expect((await mailsFor(orderId)).length).toBe(2);
@@ -96,9 +135,16 @@ describe('delivery guarantees', () => {
 
   it('dead-letters a poison message with the error and its origin, and keeps the partition flowing', async () => {
     const userId = uniqueUser('poison');
-    const poison = await withProducer((p) => produceRaw(p, topics.orders, userId, '{"this is": not json', { [h.correlationId]: 'poison-test' }));
+    const poison = await withProducer((p) =>
+      produceRaw(p, topics.orders, userId, '{"this is": not json', { [h.correlationId]: 'poison-test' }),
+    );
     const invalid = await withProducer((p) =>
-      produceRaw(p, topics.orders, userId, JSON.stringify({ type: 'OrderPlaced', version: 1, orderId: 'nope' })),
+      produceRaw(
+        p,
+        topics.orders,
+        userId,
+        JSON.stringify({ type: 'OrderPlaced', version: 1, orderId: 'nope' }),
+      ),
     );
     // The same key, so the same partition, after the poison: it must still be processed.
     const res = await api<{ orderId: string }>('/orders', { method: 'POST', body: order(userId) });
@@ -107,7 +153,9 @@ describe('delivery guarantees', () => {
 
     const [dead] = await findInTopic(
       dlqTopic(topics.orders),
-      (m) => m.headers[h.dlqOriginOffset] === poison.offset && m.headers[h.dlqOriginPartition] === String(poison.partition),
+      (m) =>
+        m.headers[h.dlqOriginOffset] === poison.offset &&
+        m.headers[h.dlqOriginPartition] === String(poison.partition),
     );
     expect(dead?.value).toBe('{"this is": not json');
     expect(dead?.headers).toMatchObject({
@@ -118,7 +166,12 @@ describe('delivery guarantees', () => {
     });
     expect(dead?.headers[h.dlqError]).toMatch(/not JSON/);
 
-    const [deadInvalid] = await findInTopic(dlqTopic(topics.orders), (m) => m.headers[h.dlqOriginOffset] === invalid.offset && m.headers[h.dlqOriginPartition] === String(invalid.partition));
+    const [deadInvalid] = await findInTopic(
+      dlqTopic(topics.orders),
+      (m) =>
+        m.headers[h.dlqOriginOffset] === invalid.offset &&
+        m.headers[h.dlqOriginPartition] === String(invalid.partition),
+    );
     expect(deadInvalid?.headers[h.dlqError]).toMatch(/invalid OrderPlaced v1/);
   });
 
@@ -126,9 +179,14 @@ describe('delivery guarantees', () => {
     const userId = uniqueUser('replay');
     const poison = await withProducer((p) => produceRaw(p, topics.orders, userId, `replay-me ${userId}`));
     await waitForCommitPast('inventory', topics.orders, poison.partition, poison.offset);
-    const { replayed } = await withProducer((producer) => replayDeadLetters({ kafka: testKafka(), producer, topic: topics.orders }));
+    const { replayed } = await withProducer((producer) =>
+      replayDeadLetters({ kafka: testKafka(), producer, topic: topics.orders }),
+    );
     expect(replayed).toBeGreaterThanOrEqual(1);
-    const [again] = await findInTopic(dlqTopic(topics.orders), (m) => m.value === `replay-me ${userId}` && h.dlqReplayedAt in m.headers);
+    const [again] = await findInTopic(
+      dlqTopic(topics.orders),
+      (m) => m.value === `replay-me ${userId}` && h.dlqReplayedAt in m.headers,
+    );
     expect(again?.headers[h.dlqOriginTopic]).toBe(topics.orders);
   });
 

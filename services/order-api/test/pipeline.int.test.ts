@@ -1,4 +1,17 @@
-import { api, eventually, mailsFor, mailText, order, type OrderView, readSse, setStock, stock, uniqueUser, waitForTerminal, withDb } from '@akaso/testkit';
+import {
+  api,
+  eventually,
+  mailsFor,
+  mailText,
+  type OrderView,
+  order,
+  readSse,
+  setStock,
+  stock,
+  uniqueUser,
+  waitForTerminal,
+  withDb,
+} from '@akaso/testkit';
 import { describe, expect, it } from 'vitest';
 
 interface Accepted {
@@ -10,14 +23,21 @@ interface Accepted {
 }
 
 async function paymentsFor(orderId: string): Promise<{ status: string; payment_intent_id: string | null }[]> {
-  return withDb('payment', async (c) => (await c.query('select status, payment_intent_id from payments where order_id = $1', [orderId])).rows);
+  return withDb(
+    'payment',
+    async (c) =>
+      (await c.query('select status, payment_intent_id from payments where order_id = $1', [orderId])).rows,
+  );
 }
 
 describe('an order through the whole pipeline', () => {
   it('is accepted at once, becomes confirmed, charges once, sends one confirmation and one receipt, and takes stock', async () => {
     const before = await stock();
     const userId = uniqueUser('happy');
-    const res = await api<Accepted>('/orders', { method: 'POST', body: order(userId, { items: [{ burgerId: 'bacon', quantity: 2 }] }) });
+    const res = await api<Accepted>('/orders', {
+      method: 'POST',
+      body: order(userId, { items: [{ burgerId: 'bacon', quantity: 2 }] }),
+    });
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('received');
     expect(res.body.quota).toMatchObject({ used: 2, remaining: 3 });
@@ -64,7 +84,10 @@ describe('an order through the whole pipeline', () => {
     const saved = (await stock()).cranberry ?? 0;
     await setStock('cranberry', 0);
     try {
-      const res = await api<Accepted>('/orders', { method: 'POST', body: order(userId, { items: [{ burgerId: 'christmas', quantity: 3 }] }) });
+      const res = await api<Accepted>('/orders', {
+        method: 'POST',
+        body: order(userId, { items: [{ burgerId: 'christmas', quantity: 3 }] }),
+      });
       expect(res.status).toBe(202);
       expect(res.body.quota.remaining).toBe(2);
       const done = await waitForTerminal(res.body.orderId);
@@ -88,7 +111,10 @@ describe('an order through the whole pipeline', () => {
     const userId = uniqueUser('declined');
     const res = await api<Accepted>('/orders', {
       method: 'POST',
-      body: order(userId, { items: [{ burgerId: 'veggie', quantity: 1 }], paymentMethod: 'pm_card_chargeDeclined' }),
+      body: order(userId, {
+        items: [{ burgerId: 'veggie', quantity: 1 }],
+        paymentMethod: 'pm_card_chargeDeclined',
+      }),
     });
     const done = await waitForTerminal(res.body.orderId);
     expect(done.status).toBe('rejected');
@@ -112,7 +138,10 @@ describe('an order through the whole pipeline', () => {
 
   it('runs the synchronous baseline end to end with the same effects, answering only when done', async () => {
     const userId = uniqueUser('sync');
-    const res = await api<Accepted>('/orders?mode=sync', { method: 'POST', body: order(userId, { items: [{ burgerId: 'cheese', quantity: 2 }] }) });
+    const res = await api<Accepted>('/orders?mode=sync', {
+      method: 'POST',
+      body: order(userId, { items: [{ burgerId: 'cheese', quantity: 2 }] }),
+    });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('confirmed');
     const view = await api<OrderView & { mode: string }>(`/orders/${res.body.orderId}`);
@@ -134,7 +163,11 @@ describe('an order through the whole pipeline', () => {
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('rejected');
     expect(res.body.reason).toBe('Your card has insufficient funds.');
-    const reservation = await withDb('inventory', async (c) => (await c.query('select status from reservations where order_id = $1', [res.body.orderId])).rows);
+    const reservation = await withDb(
+      'inventory',
+      async (c) =>
+        (await c.query('select status from reservations where order_id = $1', [res.body.orderId])).rows,
+    );
     expect(reservation.map((r) => r.status)).toEqual(['released']);
   });
 });
@@ -143,7 +176,9 @@ describe('the 5-burgers-per-24h rule', () => {
   it('accepts exactly 5 of 50 concurrent one-burger orders of one user', async () => {
     const userId = uniqueUser('race');
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => api<Accepted & { code?: string }>('/orders', { method: 'POST', body: order(userId) })),
+      Array.from({ length: 50 }, () =>
+        api<Accepted & { code?: string }>('/orders', { method: 'POST', body: order(userId) }),
+      ),
     );
     const accepted = results.filter((r) => r.status === 202);
     const refused = results.filter((r) => r.status === 429);
@@ -154,18 +189,28 @@ describe('the 5-burgers-per-24h rule', () => {
       expect(r.body).toMatchObject({ remaining: 0, limit: 5, requested: 1 });
       expect(typeof (r.body as unknown as { nextFreeAt: string }).nextFreeAt).toBe('string');
     }
-    const count = await withDb('order_api', async (c) => (await c.query('select count(*)::int as n from orders where user_id = $1', [userId])).rows[0].n);
+    const count = await withDb(
+      'order_api',
+      async (c) =>
+        (await c.query('select count(*)::int as n from orders where user_id = $1', [userId])).rows[0].n,
+    );
     expect(count).toBe(5);
   });
 
   it('says how many remain and when the next burger frees up', async () => {
     const userId = uniqueUser('limit');
-    const first = await api<Accepted>('/orders', { method: 'POST', body: order(userId, { items: [{ burgerId: 'classic', quantity: 4 }] }) });
-    expect(first.status).toBe(202);
-    const over = await api<{ code: string; remaining: number; nextFreeAt: string; availableAt: string }>('/orders', {
+    const first = await api<Accepted>('/orders', {
       method: 'POST',
-      body: order(userId, { items: [{ burgerId: 'classic', quantity: 2 }] }),
+      body: order(userId, { items: [{ burgerId: 'classic', quantity: 4 }] }),
     });
+    expect(first.status).toBe(202);
+    const over = await api<{ code: string; remaining: number; nextFreeAt: string; availableAt: string }>(
+      '/orders',
+      {
+        method: 'POST',
+        body: order(userId, { items: [{ burgerId: 'classic', quantity: 2 }] }),
+      },
+    );
     expect(over.status).toBe(429);
     expect(over.body.code).toBe('QUOTA_EXCEEDED');
     expect(over.body.remaining).toBe(1);
@@ -181,9 +226,15 @@ describe('Idempotency-Key', () => {
     const userId = uniqueUser('idem');
     const key = `key-${userId}`;
     const body = order(userId, { items: [{ burgerId: 'classic', quantity: 1 }] });
-    const first = await api<Accepted>('/orders', { method: 'POST', body, headers: { 'idempotency-key': key } });
+    const first = await api<Accepted>('/orders', {
+      method: 'POST',
+      body,
+      headers: { 'idempotency-key': key },
+    });
     const retries = await Promise.all(
-      Array.from({ length: 5 }, () => api<Accepted>('/orders', { method: 'POST', body, headers: { 'idempotency-key': key } })),
+      Array.from({ length: 5 }, () =>
+        api<Accepted>('/orders', { method: 'POST', body, headers: { 'idempotency-key': key } }),
+      ),
     );
     expect(first.status).toBe(202);
     for (const r of retries) {
@@ -191,7 +242,11 @@ describe('Idempotency-Key', () => {
       expect(r.body).toEqual(first.body);
       expect(r.headers.get('idempotent-replayed')).toBe('true');
     }
-    const count = await withDb('order_api', async (c) => (await c.query('select count(*)::int as n from orders where user_id = $1', [userId])).rows[0].n);
+    const count = await withDb(
+      'order_api',
+      async (c) =>
+        (await c.query('select count(*)::int as n from orders where user_id = $1', [userId])).rows[0].n,
+    );
     expect(count).toBe(1);
   });
 
@@ -211,21 +266,85 @@ describe('Idempotency-Key', () => {
 
 describe('bad input gets a clear 4xx, never a 5xx', () => {
   const cases: [string, Parameters<typeof api>[1], number, string][] = [
-    ['unknown burger', { method: 'POST', body: order('u1', { items: [{ burgerId: 'unicorn', quantity: 1 }] }) }, 422, 'UNKNOWN_BURGER'],
-    ['quantity 0', { method: 'POST', body: order('u1', { items: [{ burgerId: 'classic', quantity: 0 }] }) }, 400, 'VALIDATION_ERROR'],
-    ['negative quantity', { method: 'POST', body: order('u1', { items: [{ burgerId: 'classic', quantity: -2 }] }) }, 400, 'VALIDATION_ERROR'],
-    ['quantity as a string', { method: 'POST', body: { ...order('u1'), items: [{ burgerId: 'classic', quantity: '2' }] } }, 400, 'VALIDATION_ERROR'],
-    ['missing email', { method: 'POST', body: { userId: 'u1', items: [{ burgerId: 'classic', quantity: 1 }], paymentMethod: 'pm_card_visa' } }, 400, 'VALIDATION_ERROR'],
+    [
+      'unknown burger',
+      { method: 'POST', body: order('u1', { items: [{ burgerId: 'unicorn', quantity: 1 }] }) },
+      422,
+      'UNKNOWN_BURGER',
+    ],
+    [
+      'quantity 0',
+      { method: 'POST', body: order('u1', { items: [{ burgerId: 'classic', quantity: 0 }] }) },
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'negative quantity',
+      { method: 'POST', body: order('u1', { items: [{ burgerId: 'classic', quantity: -2 }] }) },
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'quantity as a string',
+      { method: 'POST', body: { ...order('u1'), items: [{ burgerId: 'classic', quantity: '2' }] } },
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'missing email',
+      {
+        method: 'POST',
+        body: { userId: 'u1', items: [{ burgerId: 'classic', quantity: 1 }], paymentMethod: 'pm_card_visa' },
+      },
+      400,
+      'VALIDATION_ERROR',
+    ],
     ['no items', { method: 'POST', body: order('u1', { items: [] }) }, 400, 'VALIDATION_ERROR'],
-    ['an unknown field', { method: 'POST', body: { ...order('u1'), coupon: 'FREE' } }, 400, 'VALIDATION_ERROR'],
-    ['a bad payment method', { method: 'POST', body: order('u1', { paymentMethod: 'card 4242' }) }, 400, 'VALIDATION_ERROR'],
-    ['malformed JSON', { method: 'POST', rawBody: '{"userId": "u1",', headers: { 'content-type': 'application/json' } }, 400, 'INVALID_JSON'],
-    ['an oversized body', { method: 'POST', rawBody: JSON.stringify({ ...order('u1'), email: 'x'.repeat(20_000) }), headers: { 'content-type': 'application/json' } }, 413, 'BODY_TOO_LARGE'],
-    ['a non-JSON content type', { method: 'POST', rawBody: 'userId=u1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'an unknown field',
+      { method: 'POST', body: { ...order('u1'), coupon: 'FREE' } },
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'a bad payment method',
+      { method: 'POST', body: order('u1', { paymentMethod: 'card 4242' }) },
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'malformed JSON',
+      { method: 'POST', rawBody: '{"userId": "u1",', headers: { 'content-type': 'application/json' } },
+      400,
+      'INVALID_JSON',
+    ],
+    [
+      'an oversized body',
+      {
+        method: 'POST',
+        rawBody: JSON.stringify({ ...order('u1'), email: 'x'.repeat(20_000) }),
+        headers: { 'content-type': 'application/json' },
+      },
+      413,
+      'BODY_TOO_LARGE',
+    ],
+    [
+      'a non-JSON content type',
+      {
+        method: 'POST',
+        rawBody: 'userId=u1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     ['an unknown order', { method: 'GET' }, 404, 'NOT_FOUND'],
     ['a malformed order id', { method: 'GET' }, 400, 'VALIDATION_ERROR'],
   ];
-  const paths: Record<string, string> = { 'an unknown order': '/orders/00000000-0000-4000-8000-000000000000', 'a malformed order id': '/orders/not-a-uuid' };
+  const paths: Record<string, string> = {
+    'an unknown order': '/orders/00000000-0000-4000-8000-000000000000',
+    'a malformed order id': '/orders/not-a-uuid',
+  };
 
   it.each(cases)('%s', async (name, init, status, code) => {
     const res = await api<{ code: string; message: string }>(paths[name] ?? '/orders', init);
@@ -247,6 +366,14 @@ describe('the rest of the API', () => {
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toEqual({ database: 'ok', kafka: 'ok' });
     const doc = await api<{ paths: Record<string, unknown> }>('/docs/json');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/orders', '/orders/{id}', '/orders/{id}/events', '/menu', '/users/{userId}/quota']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/orders',
+        '/orders/{id}',
+        '/orders/{id}/events',
+        '/menu',
+        '/users/{userId}/quota',
+      ]),
+    );
   });
 });

@@ -7,7 +7,10 @@ export const ConfigSchema = Type.Object({
   DATABASE_URL: env.url(),
   KAFKA_BROKERS: env.brokers(),
   // A Stripe test key. Example keys only: stripe-mock accepts any key shaped sk_test_….
-  STRIPE_SECRET_KEY: Type.String({ pattern: '^sk_test_[A-Za-z0-9]+$', default: 'sk_test_AkasoBurgerExample' }),
+  STRIPE_SECRET_KEY: Type.String({
+    pattern: '^sk_test_[A-Za-z0-9]+$',
+    default: 'sk_test_AkasoBurgerExample',
+  }),
   // stripe-mock's address; empty means the real Stripe API (test mode, with a real sk_test_ key).
   STRIPE_API_BASE: Type.String({ default: 'http://127.0.0.1:12111' }),
   // stripe-mock cannot decline: simulate the declines Stripe's test payment methods produce.
@@ -21,4 +24,5 @@ export const ConfigSchema = Type.Object({
   LOG_LEVEL: env.logLevel(),
 });
 export type Config = Type.Static<typeof ConfigSchema>;
-export const loadPaymentConfig = (source?: Record<string, string | undefined>) => loadConfig('payment', ConfigSchema, source);
+export const loadPaymentConfig = (source?: Record<string, string | undefined>) =>
+  loadConfig('payment', ConfigSchema, source);

@@ -25,7 +25,10 @@ export interface ChargeRequest {
 export const simulatedDeclines: Record<string, { declineCode: string; reason: string }> = {
   pm_card_chargeDeclined: { declineCode: 'generic_decline', reason: 'Your card was declined.' },
   pm_card_visa_chargeDeclined: { declineCode: 'generic_decline', reason: 'Your card was declined.' },
-  pm_card_chargeDeclinedInsufficientFunds: { declineCode: 'insufficient_funds', reason: 'Your card has insufficient funds.' },
+  pm_card_chargeDeclinedInsufficientFunds: {
+    declineCode: 'insufficient_funds',
+    reason: 'Your card has insufficient funds.',
+  },
   pm_card_chargeDeclinedExpiredCard: { declineCode: 'expired_card', reason: 'Your card has expired.' },
   pm_card_chargeDeclinedFraudulent: { declineCode: 'fraudulent', reason: 'Your card was declined.' },
 };
@@ -55,16 +58,31 @@ export function createStripeGateway(opts: GatewayOptions) {
     maxNetworkRetries: 2,
     timeout: 20_000,
     ...(url
-      ? { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), protocol: url.protocol.replace(':', '') as 'http' | 'https' }
+      ? {
+          host: url.hostname,
+          port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+          protocol: url.protocol.replace(':', '') as 'http' | 'https',
+        }
       : {}),
   });
 
   return async function charge(req: ChargeRequest): Promise<ChargeOutcome> {
     if (opts.latencyMs > 0) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const simulated = opts.simulateDeclines ? simulatedDeclines[req.paymentMethod] : undefined;
-    if (simulated) return { status: 'declined', reason: simulated.reason, declineCode: simulated.declineCode, paymentIntentId: null };
+    if (simulated)
+      return {
+        status: 'declined',
+        reason: simulated.reason,
+        declineCode: simulated.declineCode,
+        paymentIntentId: null,
+      };
     if (declinedByRate(req.orderId, opts.declineRate)) {
-      return { status: 'declined', reason: 'Your card was declined (simulated decline rate).', declineCode: 'generic_decline', paymentIntentId: null };
+      return {
+        status: 'declined',
+        reason: 'Your card was declined (simulated decline rate).',
+        declineCode: 'generic_decline',
+        paymentIntentId: null,
+      };
     }
     try {
       const intent = await stripe.paymentIntents.create(
@@ -90,7 +108,12 @@ export function createStripeGateway(opts: GatewayOptions) {
       }
       if (err instanceof Stripe.errors.StripeInvalidRequestError) {
         // A payment method Stripe does not know: the customer's problem, not a transient one.
-        return { status: 'declined', reason: `payment rejected: ${err.message}`, declineCode: err.code ?? null, paymentIntentId: null };
+        return {
+          status: 'declined',
+          reason: `payment rejected: ${err.message}`,
+          declineCode: err.code ?? null,
+          paymentIntentId: null,
+        };
       }
       // Connection, rate-limit, API errors: transient; the consumer retries with backoff.
       throw err;

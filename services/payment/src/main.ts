@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { createLogger, parseBrokers } from '@akaso/config';
 import { allTopics, topics } from '@akaso/contracts';
-import { createConsumerRunner, createKafka, createProducer, pipelineTopicSpecs, provisionTopics } from '@akaso/kafka';
+import {
+  createConsumerRunner,
+  createKafka,
+  createProducer,
+  pipelineTopicSpecs,
+  provisionTopics,
+} from '@akaso/kafka';
 import { createOutboxRelay } from '@akaso/outbox';
 import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
 import { loadPaymentConfig } from './config.ts';
@@ -14,11 +20,20 @@ const config = loadPaymentConfig();
 const logger = createLogger('payment', config.LOG_LEVEL);
 const GROUP = 'payment';
 
-const kafka = createKafka({ clientId: 'payment', brokers: parseBrokers(config.KAFKA_BROKERS), logger, logLevel: 'warn' });
+const kafka = createKafka({
+  clientId: 'payment',
+  brokers: parseBrokers(config.KAFKA_BROKERS),
+  logger,
+  logLevel: 'warn',
+});
 const producer = createProducer(kafka);
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
 
-await retryStartup('postgresql', () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger), logger);
+await retryStartup(
+  'postgresql',
+  () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger),
+  logger,
+);
 await retryStartup(
   'kafka',
   async () => {
@@ -51,7 +66,11 @@ const consumer = createConsumerRunner({
   logger,
   handler: async (_topic, event, ctx) => {
     if (event.type === 'StockReserved') {
-      await payments.handleStockReserved(event, { group: GROUP, correlationId: ctx.correlationId, emit: true });
+      await payments.handleStockReserved(event, {
+        group: GROUP,
+        correlationId: ctx.correlationId,
+        emit: true,
+      });
     }
   },
 });
@@ -64,7 +83,10 @@ await paymentRoutes(app, payments);
 await relay.start();
 await consumer.start();
 await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${config.PORT}`, stripe: config.STRIPE_API_BASE || 'api.stripe.com' }, 'payment ready');
+logger.info(
+  { url: `http://${config.HOST}:${config.PORT}`, stripe: config.STRIPE_API_BASE || 'api.stripe.com' },
+  'payment ready',
+);
 
 handleShutdown(logger, [
   ['http', () => app.close()],

@@ -62,9 +62,16 @@ export function createPaymentService(deps: { db: Db; charge: Charge; onOutboxWri
       };
       const result: AnyEvent =
         outcome.status === 'succeeded'
-          ? { ...base, type: 'PaymentSucceeded', paymentIntentId: outcome.paymentIntentId, amountCents: outcome.amountCents, currency: event.currency }
+          ? {
+              ...base,
+              type: 'PaymentSucceeded',
+              paymentIntentId: outcome.paymentIntentId,
+              amountCents: outcome.amountCents,
+              currency: event.currency,
+            }
           : { ...base, type: 'PaymentFailed', reason: outcome.reason, declineCode: outcome.declineCode };
-      if (opts.emit) await enqueue(tx, [{ topic: topics.payments, event: result, correlationId: opts.correlationId }]);
+      if (opts.emit)
+        await enqueue(tx, [{ topic: topics.payments, event: result, correlationId: opts.correlationId }]);
       return [result];
     });
     if (opts.emit && out.length > 0) deps.onOutboxWrite();

@@ -14,6 +14,8 @@ export async function paymentRoutes(app: FastifyInstance, payments: PaymentServi
     }
     if (event.type !== 'StockReserved') throw new AppError('VALIDATION_ERROR', 'expected StockReserved');
     const correlationId = String(request.headers['x-correlation-id'] ?? '');
-    return { events: await payments.handleStockReserved(event, { group: 'payment', correlationId, emit: false }) };
+    return {
+      events: await payments.handleStockReserved(event, { group: 'payment', correlationId, emit: false }),
+    };
   });
 }

@@ -67,6 +67,7 @@ export interface OrderServiceDeps {
 }
 
 const ORDER_STATUS_CHANNEL = 'order_status';
+
 export { ORDER_STATUS_CHANNEL };
 
 function quotaView(state: QuotaState, policy: QuotaPolicy): QuotaView {
@@ -115,7 +116,12 @@ export function createOrderService(deps: OrderServiceDeps) {
     return [...merged.entries()].map(([burgerId, quantity]) => {
       const burger = byId.get(burgerId);
       if (!burger) throw new Error('unreachable');
-      return { burgerId, name: burger.name, quantity, unitPriceCents: unitPrice(burger.priceCents, deps.sale, now) };
+      return {
+        burgerId,
+        name: burger.name,
+        quantity,
+        unitPriceCents: unitPrice(burger.priceCents, deps.sale, now),
+      };
     });
   }
 
@@ -136,7 +142,10 @@ export function createOrderService(deps: OrderServiceDeps) {
 
     const result = await db.$transaction(async (tx) => {
       if (opts.idempotencyKey) {
-        await tx.$executeRawUnsafe('select pg_advisory_xact_lock(hashtext($1))', `idem:${opts.idempotencyKey}`);
+        await tx.$executeRawUnsafe(
+          'select pg_advisory_xact_lock(hashtext($1))',
+          `idem:${opts.idempotencyKey}`,
+        );
         const existing = await tx.idempotencyKey.findUnique({ where: { key: opts.idempotencyKey } });
         if (existing) {
           if (existing.requestHash !== hash || existing.userId !== input.userId) {
@@ -221,7 +230,13 @@ export function createOrderService(deps: OrderServiceDeps) {
       };
       if (opts.idempotencyKey) {
         await tx.idempotencyKey.create({
-          data: { key: opts.idempotencyKey, userId: input.userId, requestHash: hash, orderId, response: body as unknown as object },
+          data: {
+            key: opts.idempotencyKey,
+            userId: input.userId,
+            requestHash: hash,
+            orderId,
+            response: body as unknown as object,
+          },
         });
       }
       return { replayed: false, body, placed };
@@ -242,7 +257,9 @@ export function createOrderService(deps: OrderServiceDeps) {
   ): Promise<{ status: OrderStatus; emitted: OutgoingEvent[] } | null> {
     const outcome = await db.$transaction(async (tx) => {
       if (!(await claimEvent(tx, opts.group, event.eventId))) return null;
-      const rows = await tx.$queryRawUnsafe<{ status: OrderStatus; email: string; items: OrderLine[]; total_cents: number; currency: string }[]>(
+      const rows = await tx.$queryRawUnsafe<
+        { status: OrderStatus; email: string; items: OrderLine[]; total_cents: number; currency: string }[]
+      >(
         'select status, email, items, total_cents, currency from orders where id = $1::uuid for update',
         event.orderId,
       );
@@ -260,10 +277,19 @@ export function createOrderService(deps: OrderServiceDeps) {
           ...(event.type === 'PaymentSucceeded' ? { paymentIntentId: event.paymentIntentId } : {}),
         },
       });
-      await tx.orderStatusHistory.create({ data: { orderId: event.orderId, status: next.status, reason: next.reason, at: now } });
+      await tx.orderStatusHistory.create({
+        data: { orderId: event.orderId, status: next.status, reason: next.reason, at: now },
+      });
       const emitted: OutgoingEvent[] = [];
       if (isTerminal(next.status)) {
-        const base = { version: 1 as const, eventId: randomUUID(), orderId: event.orderId, userId: event.userId, occurredAt: now.toISOString(), email: order.email };
+        const base = {
+          version: 1 as const,
+          eventId: randomUUID(),
+          orderId: event.orderId,
+          userId: event.userId,
+          occurredAt: now.toISOString(),
+          email: order.email,
+        };
         const outgoing: AnyEvent =
           next.status === 'confirmed'
             ? {
@@ -291,7 +317,10 @@ export function createOrderService(deps: OrderServiceDeps) {
   }
 
   async function getOrder(orderId: string): Promise<OrderView | null> {
-    const order = await db.order.findUnique({ where: { id: orderId }, include: { history: { orderBy: { id: 'asc' } } } });
+    const order = await db.order.findUnique({
+      where: { id: orderId },
+      include: { history: { orderBy: { id: 'asc' } } },
+    });
     if (!order) return null;
     return {
       orderId: order.id,
@@ -315,8 +344,16 @@ export function createOrderService(deps: OrderServiceDeps) {
   }
 
   async function historySince(orderId: string, afterId: bigint): Promise<StatusChange[]> {
-    const rows = await db.orderStatusHistory.findMany({ where: { orderId, id: { gt: afterId } }, orderBy: { id: 'asc' } });
-    return rows.map((r) => ({ id: r.id.toString(), status: r.status as OrderStatus, reason: r.reason, at: r.at.toISOString() }));
+    const rows = await db.orderStatusHistory.findMany({
+      where: { orderId, id: { gt: afterId } },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((r) => ({
+      id: r.id.toString(),
+      status: r.status as OrderStatus,
+      reason: r.reason,
+      at: r.at.toISOString(),
+    }));
   }
 
   async function quotaFor(userId: string): Promise<QuotaView> {

@@ -24,9 +24,16 @@ export interface QuotaState {
   availableAt: Date | null;
 }
 
-export function evaluateQuota(orders: CountedOrder[], requested: number, now: Date, policy: QuotaPolicy): QuotaState {
+export function evaluateQuota(
+  orders: CountedOrder[],
+  requested: number,
+  now: Date,
+  policy: QuotaPolicy,
+): QuotaState {
   const windowStart = now.getTime() - policy.windowMs;
-  const live = orders.filter((o) => o.createdAt.getTime() > windowStart).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  const live = orders
+    .filter((o) => o.createdAt.getTime() > windowStart)
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const used = live.reduce((sum, o) => sum + o.burgers, 0);
   const remaining = Math.max(0, policy.limit - used);
   const allowed = requested >= 1 && requested <= remaining;

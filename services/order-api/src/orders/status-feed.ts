@@ -1,5 +1,5 @@
-import pg from 'pg';
 import type { Logger } from '@akaso/config';
+import pg from 'pg';
 import { ORDER_STATUS_CHANNEL } from './order-service.ts';
 
 /**

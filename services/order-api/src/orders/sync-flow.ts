@@ -35,7 +35,11 @@ export function createSyncFlow(orders: OrderService, endpoints: SyncEndpoints) {
     let status: OrderStatus | null = null;
     const emitted: AnyEvent[] = [];
     for (const event of events) {
-      const outcome = await orders.applyEvent(event, { group: 'order-status-sync', correlationId, emit: false });
+      const outcome = await orders.applyEvent(event, {
+        group: 'order-status-sync',
+        correlationId,
+        emit: false,
+      });
       if (outcome) {
         status = outcome.status;
         emitted.push(...outcome.emitted.map((e) => e.event as AnyEvent));
@@ -44,7 +48,10 @@ export function createSyncFlow(orders: OrderService, endpoints: SyncEndpoints) {
     return { status, emitted };
   }
 
-  return async function placeSync(input: PlaceOrderInput, opts: { idempotencyKey?: string; correlationId: string }) {
+  return async function placeSync(
+    input: PlaceOrderInput,
+    opts: { idempotencyKey?: string; correlationId: string },
+  ) {
     const { correlationId } = opts;
     const accepted = await orders.placeOrder(input, { ...opts, mode: 'sync' });
     if (accepted.replayed || !accepted.placed) return accepted.body;

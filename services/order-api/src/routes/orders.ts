@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '@akaso/service';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { OrderService } from '../orders/order-service.ts';
 import { isTerminal } from '../orders/status.ts';
@@ -14,7 +14,10 @@ export interface OrderRoutesDeps {
   feed: StatusFeed;
 }
 
-export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (app, { orders, placeSync, feed }) => {
+export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
+  app,
+  { orders, placeSync, feed },
+) => {
   app.post(
     '/orders',
     {
@@ -27,16 +30,29 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (ap
           'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
           'x-correlation-id': Type.Optional(Type.String({ maxLength: 200 })),
         }),
-        querystring: Type.Object({ mode: Type.Union([Type.Literal('async'), Type.Literal('sync')], { default: 'async' }) }),
+        querystring: Type.Object({
+          mode: Type.Union([Type.Literal('async'), Type.Literal('sync')], { default: 'async' }),
+        }),
         body: PlaceOrderBody,
-        response: { 200: OrderAccepted, 202: OrderAccepted, 400: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 502: ErrorBody },
+        response: {
+          200: OrderAccepted,
+          202: OrderAccepted,
+          400: ErrorBody,
+          413: ErrorBody,
+          422: ErrorBody,
+          429: ErrorBody,
+          502: ErrorBody,
+        },
       },
     },
     async (request, reply) => {
       const correlationId = request.id;
       const idempotencyKey = request.headers['idempotency-key'];
       if (request.query.mode === 'sync') {
-        const body = await placeSync(request.body, { correlationId, ...(idempotencyKey ? { idempotencyKey } : {}) });
+        const body = await placeSync(request.body, {
+          correlationId,
+          ...(idempotencyKey ? { idempotencyKey } : {}),
+        });
         return reply.code(200).send(body);
       }
       const result = await orders.placeOrder(request.body, {
@@ -51,7 +67,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (ap
 
   app.get(
     '/orders/:id',
-    { schema: { summary: 'Current status of an order', params: OrderIdParams, response: { 200: OrderBody, 404: ErrorBody } } },
+    {
+      schema: {
+        summary: 'Current status of an order',
+        params: OrderIdParams,
+        response: { 200: OrderBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const order = await orders.getOrder(request.params.id);
       if (!order) throw new AppError('NOT_FOUND', `no order ${request.params.id}`);
@@ -64,7 +86,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (ap
     {
       schema: {
         summary: 'Status changes as Server-Sent Events',
-        description: 'received → reserved → confirmed | rejected (with reason); the stream ends at a terminal state.',
+        description:
+          'received → reserved → confirmed | rejected (with reason); the stream ends at a terminal state.',
         params: OrderIdParams,
         response: { 404: ErrorBody },
       },
@@ -84,7 +107,9 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (ap
       let closed = false;
       let pumping: Promise<void> = Promise.resolve();
       const send = (change: { id: string; status: string; reason: string | null; at: string }) => {
-        res.write(`id: ${change.id}\nevent: status\ndata: ${JSON.stringify({ orderId: order.orderId, ...change })}\n\n`);
+        res.write(
+          `id: ${change.id}\nevent: status\ndata: ${JSON.stringify({ orderId: order.orderId, ...change })}\n\n`,
+        );
         lastId = BigInt(change.id);
         if (isTerminal(change.status as never)) finish();
       };

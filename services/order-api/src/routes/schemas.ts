@@ -43,7 +43,12 @@ const Quota = Type.Object({
   nextFreeAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-const Status = Type.Union([Type.Literal('received'), Type.Literal('reserved'), Type.Literal('confirmed'), Type.Literal('rejected')]);
+const Status = Type.Union([
+  Type.Literal('received'),
+  Type.Literal('reserved'),
+  Type.Literal('confirmed'),
+  Type.Literal('rejected'),
+]);
 
 export const OrderAccepted = Type.Object({
   orderId: Type.String({ format: 'uuid' }),
@@ -71,7 +76,12 @@ export const OrderBody = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   history: Type.Array(
-    Type.Object({ id: Type.String(), status: Status, reason: Type.Union([Type.String(), Type.Null()]), at: Type.String() }),
+    Type.Object({
+      id: Type.String(),
+      status: Status,
+      reason: Type.Union([Type.String(), Type.Null()]),
+      at: Type.String(),
+    }),
   ),
 });
 
