@@ -1,0 +1,50 @@
+/**
+ * Dead-letter topics, from the command line:
+ *   pnpm dlq list <topic>     what is in <topic>.dlq (error, origin, key, value)
+ *   pnpm dlq replay <topic>   move everything in <topic>.dlq back to <topic>, after a fix
+ */
+import { allTopics, dlqTopic, headers as h, type TopicName } from '@akaso/contracts';
+import { createKafka, createProducer, replayDeadLetters } from '@akaso/kafka';
+
+const [command, topic] = process.argv.slice(2);
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092').split(',');
+if (!command || !topic || !allTopics.includes(topic as TopicName) || !['list', 'replay'].includes(command)) {
+  console.error(`usage: pnpm dlq list|replay <topic>   (topic: ${allTopics.join(', ')})`);
+  process.exit(2);
+}
+const kafka = createKafka({ clientId: 'akaso-dlq', brokers, logLevel: 'nothing' });
+
+if (command === 'replay') {
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const { replayed } = await replayDeadLetters({ kafka, producer, topic: topic as TopicName });
+  await producer.disconnect();
+  console.log(`replayed ${replayed} message(s) from ${dlqTopic(topic)} to ${topic}`);
+} else {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(dlqTopic(topic));
+  await admin.disconnect();
+  const total = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  console.log(`${dlqTopic(topic)}: ${total} message(s)`);
+  if (total > 0) {
+    const consumer = kafka.consumer({ groupId: `akaso-dlq-list-${process.pid}-${Date.now()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: dlqTopic(topic), fromBeginning: true });
+    let seen = 0;
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          const hd = (k: string) => message.headers?.[k]?.toString() ?? '';
+          console.log(
+            `[${partition}@${message.offset}] from ${hd(h.dlqOriginTopic)}[${hd(h.dlqOriginPartition)}]@${hd(h.dlqOriginOffset)} ` +
+              `group=${hd(h.dlqConsumerGroup)} code=${hd(h.dlqErrorCode)} at=${hd(h.dlqFailedAt)}\n  error: ${hd(h.dlqError)}\n` +
+              `  key: ${message.key?.toString() ?? ''}\n  value: ${(message.value?.toString() ?? '').slice(0, 300)}`,
+          );
+          if (++seen >= total) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+  }
+}
