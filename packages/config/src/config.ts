@@ -67,3 +67,16 @@ export function parseBrokers(list: string): string[] {
     .map((b) => b.trim())
     .filter(Boolean);
 }
+
+/** For a service's main: a bad configuration prints its problems and exits 1, without a stack trace. */
+export function loadConfigOrExit<S extends Type.TObject>(service: string, schema: S): Type.Static<S> {
+  try {
+    return loadConfig(service, schema);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,3 +1,3 @@
-export { ConfigError, env, loadConfig, parseBrokers } from './config.ts';
+export { ConfigError, env, loadConfig, loadConfigOrExit, parseBrokers } from './config.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';

@@ -106,6 +106,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     message: KafkaMessage,
     err: unknown,
     attempts: number,
+    correlationId: string,
   ): Promise<void> {
     const classified = classifyError(err);
     await opts.producer.send({
@@ -121,6 +122,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
         code: classified.code,
         err: classified.message,
         attempts,
+        correlationId,
       },
       'message dead-lettered',
     );
@@ -152,7 +154,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       } catch (err) {
         const classified = classifyError(err);
         if (!classified.retriable || attempt >= retry.maxAttempts) {
-          await deadLetter(topic, partition, message, err, attempt);
+          await deadLetter(topic, partition, message, err, attempt, ctx.correlationId);
           metrics?.onProcessed?.({
             topic,
             partition,

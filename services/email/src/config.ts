@@ -1,4 +1,4 @@
-import { env, loadConfig } from '@akaso/config';
+import { env, loadConfig, loadConfigOrExit } from '@akaso/config';
 import Type from 'typebox';
 
 export const ConfigSchema = Type.Object({
@@ -19,3 +19,6 @@ export const ConfigSchema = Type.Object({
 export type Config = Type.Static<typeof ConfigSchema>;
 export const loadEmailConfig = (source?: Record<string, string | undefined>) =>
   loadConfig('email', ConfigSchema, source);
+
+/** The service's entry point: refuses to start, with every problem listed, on a bad configuration. */
+export const configOrExit = () => loadConfigOrExit('email', ConfigSchema);

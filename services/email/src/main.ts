@@ -10,12 +10,12 @@ import {
 } from '@akaso/kafka';
 import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
 import nodemailer from 'nodemailer';
-import { loadEmailConfig } from './config.ts';
+import { configOrExit } from './config.ts';
 import { createDb } from './db.ts';
 import { createEmailService } from './email-service.ts';
 import { emailRoutes } from './routes.ts';
 
-const config = loadEmailConfig();
+const config = configOrExit();
 const logger = createLogger('email', config.LOG_LEVEL);
 const GROUP = 'email';
 

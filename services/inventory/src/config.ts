@@ -1,4 +1,4 @@
-import { env, loadConfig } from '@akaso/config';
+import { env, loadConfig, loadConfigOrExit } from '@akaso/config';
 import Type from 'typebox';
 
 export const ConfigSchema = Type.Object({
@@ -14,3 +14,6 @@ export const ConfigSchema = Type.Object({
 export type Config = Type.Static<typeof ConfigSchema>;
 export const loadInventoryConfig = (source?: Record<string, string | undefined>) =>
   loadConfig('inventory', ConfigSchema, source);
+
+/** The service's entry point: refuses to start, with every problem listed, on a bad configuration. */
+export const configOrExit = () => loadConfigOrExit('inventory', ConfigSchema);

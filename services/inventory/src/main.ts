@@ -10,12 +10,12 @@ import {
 } from '@akaso/kafka';
 import { createOutboxRelay } from '@akaso/outbox';
 import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
-import { loadInventoryConfig } from './config.ts';
+import { configOrExit } from './config.ts';
 import { createDb } from './db.ts';
 import { createInventoryService } from './inventory-service.ts';
 import { inventoryRoutes } from './routes.ts';
 
-const config = loadInventoryConfig();
+const config = configOrExit();
 const logger = createLogger('inventory', config.LOG_LEVEL);
 const GROUP = 'inventory';
 

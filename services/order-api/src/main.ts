@@ -12,14 +12,14 @@ import { createOutboxRelay } from '@akaso/outbox';
 import { handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
-import { loadOrderApiConfig } from './config.ts';
+import { configOrExit } from './config.ts';
 import { createDb } from './db.ts';
 import { seedMenu } from './menu.ts';
 import { createOrderService } from './orders/order-service.ts';
 import { createStatusFeed } from './orders/status-feed.ts';
 import { createSyncFlow } from './orders/sync-flow.ts';
 
-const config = loadOrderApiConfig();
+const config = configOrExit();
 const logger = createLogger('order-api', config.LOG_LEVEL);
 const GROUP = 'order-status';
 

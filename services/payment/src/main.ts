@@ -10,13 +10,13 @@ import {
 } from '@akaso/kafka';
 import { createOutboxRelay } from '@akaso/outbox';
 import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
-import { loadPaymentConfig } from './config.ts';
+import { configOrExit } from './config.ts';
 import { createDb } from './db.ts';
 import { createStripeGateway } from './gateway.ts';
 import { createPaymentService } from './payment-service.ts';
 import { paymentRoutes } from './routes.ts';
 
-const config = loadPaymentConfig();
+const config = configOrExit();
 const logger = createLogger('payment', config.LOG_LEVEL);
 const GROUP = 'payment';
 
