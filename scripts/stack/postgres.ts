@@ -27,9 +27,9 @@ const pgData = join(home, 'data');
 const pgLog = join(home, 'postgresql.log');
 
 function packageBinDir(): string {
-  // Resolved through the root node_modules (the package is a root optional dependency); its
-  // "exports" hides package.json from require.resolve.
-  const pkgDir = join(repoRoot, 'node_modules', platformPackage);
+  // An optional dependency of infra/package.json (only the matching platform installs); its
+  // "exports" hides package.json from require.resolve, so the folder is found directly.
+  const pkgDir = join(repoRoot, 'infra', 'node_modules', platformPackage);
   if (!existsSync(join(pkgDir, 'package.json'))) {
     throw new Error(
       `${platformPackage} is not installed: PostgreSQL binaries for ${process.platform}/${process.arch} come from it (run pnpm install)`,

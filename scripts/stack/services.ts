@@ -79,7 +79,9 @@ export async function startServiceInstance(
   const name = instanceName(service, i);
   const port = instancePort(service, i);
   if (runningPid(name) !== null && (await ready(port).catch(() => false))) return;
-  startDetached(name, process.execPath, [join(repoRoot, 'services', service, 'src', 'main.ts')], {
+  // Runs the TypeScript sources directly (Node 24 strips types); the "development" export
+  // condition makes @akaso/* packages resolve to their src/ too. Docker runs the built dist/.
+  startDetached(name, process.execPath, ['--conditions=development', join(repoRoot, 'services', service, 'src', 'main.ts')], {
     cwd: join(repoRoot, 'services', service),
     env: serviceEnv(service, i, extraEnv),
   });
