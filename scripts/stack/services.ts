@@ -81,10 +81,15 @@ export async function startServiceInstance(
   if (runningPid(name) !== null && (await ready(port).catch(() => false))) return;
   // Runs the TypeScript sources directly (Node 24 strips types); the "development" export
   // condition makes @akaso/* packages resolve to their src/ too. Docker runs the built dist/.
-  startDetached(name, process.execPath, ['--conditions=development', join(repoRoot, 'services', service, 'src', 'main.ts')], {
-    cwd: join(repoRoot, 'services', service),
-    env: serviceEnv(service, i, extraEnv),
-  });
+  startDetached(
+    name,
+    process.execPath,
+    ['--conditions=development', join(repoRoot, 'services', service, 'src', 'main.ts')],
+    {
+      cwd: join(repoRoot, 'services', service),
+      env: serviceEnv(service, i, extraEnv),
+    },
+  );
   await waitFor(
     `${name} on port ${port} (log: ${logFile(name)})`,
     async () => {
