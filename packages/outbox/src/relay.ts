@@ -11,7 +11,9 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
   retentionMs?: number;
-  onPublished?(count: number, backlog: number): void;
+  /** After each published batch, and with the backlog every few seconds (metrics). */
+  onPublished?(count: number): void;
+  onBacklog?(rows: number): void;
 }
 
 export const relayDefaults = { batchSize: 500, pollIntervalMs: 500, retentionMs: 60 * 60_000 } as const;
@@ -102,6 +104,16 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
     }
   }
 
+  let lastBacklog = 0;
+  async function reportBacklog() {
+    if (!o.onBacklog || Date.now() - lastBacklog < 2_000) return;
+    lastBacklog = Date.now();
+    const { rows } = await client.query<{ n: number }>(
+      'select count(*)::int as n from "outbox" where published_at is null',
+    );
+    o.onBacklog(rows[0]?.n ?? 0);
+  }
+
   async function cleanup() {
     if (Date.now() - lastCleanup < 60_000) return;
     lastCleanup = Date.now();
@@ -129,9 +141,10 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
         const published = await publishBatch();
         failures = 0;
         if (published > 0) {
-          o.onPublished?.(published, published === o.batchSize ? o.batchSize : 0);
+          o.onPublished?.(published);
           if (published === o.batchSize) continue; // more waiting: no pause
         }
+        await reportBacklog();
         await cleanup();
         await wait(o.pollIntervalMs);
       } catch (err) {

@@ -1,10 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { installErrorHandler } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
 
 export interface HttpAppOptions {
   logger: Logger;
+  /** Served at GET /metrics (Prometheus text format). */
+  metrics?: Registry;
   bodyLimit?: number;
   readiness: ReadinessCheck[];
   genReqId?: (req: { headers: Record<string, string | string[] | undefined> }) => string;
@@ -29,5 +32,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   });
   installErrorHandler(app);
   await app.register(healthRoutes, { checks: opts.readiness });
+  const registry = opts.metrics;
+  if (registry) {
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
+  }
   return app;
 }

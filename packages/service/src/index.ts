@@ -5,3 +5,7 @@ export type { HttpAppOptions } from './http.ts';
 export { createHttpApp } from './http.ts';
 export type { ShutdownStep } from './lifecycle.ts';
 export { handleShutdown, migrateDatabase, retryStartup } from './lifecycle.ts';
+export type { Metrics } from './metrics.ts';
+export { createMetrics } from './metrics.ts';
+export type { Runtime, RuntimeConfig } from './runtime.ts';
+export { databaseCheck, kafkaCheck, startRuntime } from './runtime.ts';

@@ -1,32 +1,25 @@
 import { join } from 'node:path';
-import { createLogger, parseBrokers } from '@akaso/config';
-import { type AnyEvent, allTopics, topics } from '@akaso/contracts';
+import { type AnyEvent, topics } from '@akaso/contracts';
+import { createConsumerRunner } from '@akaso/kafka';
 import {
-  createConsumerRunner,
-  createKafka,
-  createProducer,
-  pipelineTopicSpecs,
-  provisionTopics,
-} from '@akaso/kafka';
-import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
+  createHttpApp,
+  createMetrics,
+  databaseCheck,
+  handleShutdown,
+  kafkaCheck,
+  startRuntime,
+} from '@akaso/service';
 import nodemailer from 'nodemailer';
 import { configOrExit } from './config.ts';
 import { createDb } from './db.ts';
 import { createEmailService } from './email-service.ts';
 import { emailRoutes } from './routes.ts';
 
-const config = configOrExit();
-const logger = createLogger('email', config.LOG_LEVEL);
 const GROUP = 'email';
-
-const kafka = createKafka({
-  clientId: 'email',
-  brokers: parseBrokers(config.KAFKA_BROKERS),
-  logger,
-  logLevel: 'warn',
-});
-// Email produces no events; this producer only dead-letters poison messages.
-const producer = createProducer(kafka);
+const config = configOrExit();
+// Email produces no events: its producer only dead-letters poison messages.
+const { logger, kafka, producer } = await startRuntime('email', config, join(import.meta.dirname, '..'));
+const metrics = createMetrics('email');
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
 const transport = nodemailer.createTransport({
   host: config.SMTP_HOST,
@@ -35,26 +28,6 @@ const transport = nodemailer.createTransport({
   pool: true,
   maxConnections: config.SMTP_POOL_SIZE,
 });
-
-await retryStartup(
-  'postgresql',
-  () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger),
-  logger,
-);
-await retryStartup(
-  'kafka',
-  async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await provisionTopics(admin, pipelineTopicSpecs(allTopics));
-    } finally {
-      await admin.disconnect();
-    }
-  },
-  logger,
-);
-await producer.connect();
 const email = createEmailService({
   db,
   transport,
@@ -68,6 +41,7 @@ const consumer = createConsumerRunner({
   topics: [topics.orderStatus, topics.payments],
   producer,
   logger,
+  metrics: metrics.consumer,
   handler: async (_topic, event) => {
     await email.handle(event as AnyEvent);
   },
@@ -75,8 +49,10 @@ const consumer = createConsumerRunner({
 
 const app = await createHttpApp({
   logger,
+  metrics: metrics.registry,
   readiness: [
-    { name: 'database', check: async () => void (await db.$queryRawUnsafe('select 1')) },
+    databaseCheck(() => db.$queryRawUnsafe('select 1')),
+    kafkaCheck(kafka),
     { name: 'smtp', check: async () => void (await transport.verify()) },
   ],
 });

@@ -1,53 +1,32 @@
 import { join } from 'node:path';
-import { createLogger, parseBrokers } from '@akaso/config';
-import { allTopics, topics } from '@akaso/contracts';
-import {
-  createConsumerRunner,
-  createKafka,
-  createProducer,
-  pipelineTopicSpecs,
-  provisionTopics,
-} from '@akaso/kafka';
+import { topics } from '@akaso/contracts';
+import { createConsumerRunner } from '@akaso/kafka';
 import { createOutboxRelay } from '@akaso/outbox';
-import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
+import {
+  createHttpApp,
+  createMetrics,
+  databaseCheck,
+  handleShutdown,
+  kafkaCheck,
+  startRuntime,
+} from '@akaso/service';
 import { configOrExit } from './config.ts';
 import { createDb } from './db.ts';
 import { createInventoryService } from './inventory-service.ts';
 import { inventoryRoutes } from './routes.ts';
 
-const config = configOrExit();
-const logger = createLogger('inventory', config.LOG_LEVEL);
 const GROUP = 'inventory';
-
-const kafka = createKafka({
-  clientId: 'inventory',
-  brokers: parseBrokers(config.KAFKA_BROKERS),
-  logger,
-  logLevel: 'warn',
-});
-const producer = createProducer(kafka);
+const config = configOrExit();
+const { logger, kafka, producer } = await startRuntime('inventory', config, join(import.meta.dirname, '..'));
+const metrics = createMetrics('inventory');
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
-
-await retryStartup(
-  'postgresql',
-  () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger),
+const relay = createOutboxRelay({
+  connectionString: config.DATABASE_URL,
+  producer,
   logger,
-);
-await retryStartup(
-  'kafka',
-  async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await provisionTopics(admin, pipelineTopicSpecs(allTopics));
-    } finally {
-      await admin.disconnect();
-    }
-  },
-  logger,
-);
-await producer.connect();
-const relay = createOutboxRelay({ connectionString: config.DATABASE_URL, producer, logger });
+  onPublished: metrics.outbox.published,
+  onBacklog: metrics.outbox.backlog,
+});
 const inventory = createInventoryService({ db, onOutboxWrite: () => relay.wake() });
 await inventory.seed(config.INVENTORY_SEED_STOCK);
 
@@ -57,6 +36,7 @@ const consumer = createConsumerRunner({
   topics: [topics.orders, topics.payments],
   producer,
   logger,
+  metrics: metrics.consumer,
   handler: async (_topic, event, ctx) => {
     const opts = { group: GROUP, correlationId: ctx.correlationId, emit: true };
     if (event.type === 'OrderPlaced') await inventory.reserve(event, opts);
@@ -66,7 +46,8 @@ const consumer = createConsumerRunner({
 
 const app = await createHttpApp({
   logger,
-  readiness: [{ name: 'database', check: async () => void (await db.$queryRawUnsafe('select 1')) }],
+  metrics: metrics.registry,
+  readiness: [databaseCheck(() => db.$queryRawUnsafe('select 1')), kafkaCheck(kafka)],
 });
 await inventoryRoutes(app, inventory);
 await relay.start();

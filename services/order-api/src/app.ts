@@ -1,5 +1,5 @@
 import type { Logger } from '@akaso/config';
-import { createHttpApp, type ReadinessCheck } from '@akaso/service';
+import { createHttpApp, type Metrics, type ReadinessCheck } from '@akaso/service';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -17,6 +17,7 @@ export interface AppDeps {
   feed: StatusFeed;
   readiness: ReadinessCheck[];
   bodyLimit: number;
+  metrics: Metrics;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -27,6 +28,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     readiness: deps.readiness,
     genReqId: genRequestId,
+    metrics: deps.metrics.registry,
+  });
+  // The funnel's first stage, counted from the answers of POST /orders.
+  base.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/orders') return;
+    const mode = (request.query as { mode?: string }).mode === 'sync' ? 'sync' : 'async';
+    const code = reply.statusCode;
+    deps.metrics.order(code < 300 ? 'accepted' : code === 429 ? 'refused' : 'invalid', mode);
   });
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {

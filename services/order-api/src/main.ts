@@ -1,15 +1,8 @@
 import { join } from 'node:path';
-import { createLogger, parseBrokers } from '@akaso/config';
-import { type AnyEvent, allTopics, topics } from '@akaso/contracts';
-import {
-  createConsumerRunner,
-  createKafka,
-  createProducer,
-  pipelineTopicSpecs,
-  provisionTopics,
-} from '@akaso/kafka';
+import { type AnyEvent, topics } from '@akaso/contracts';
+import { createConsumerRunner } from '@akaso/kafka';
 import { createOutboxRelay } from '@akaso/outbox';
-import { handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
+import { createMetrics, databaseCheck, handleShutdown, kafkaCheck, startRuntime } from '@akaso/service';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { configOrExit } from './config.ts';
@@ -20,40 +13,19 @@ import { createStatusFeed } from './orders/status-feed.ts';
 import { createSyncFlow } from './orders/sync-flow.ts';
 
 const config = configOrExit();
-const logger = createLogger('order-api', config.LOG_LEVEL);
 const GROUP = 'order-status';
-
-const kafka = createKafka({
-  clientId: 'order-api',
-  brokers: parseBrokers(config.KAFKA_BROKERS),
-  logger,
-  logLevel: 'warn',
-});
-const producer = createProducer(kafka);
+const { logger, kafka, producer } = await startRuntime('order-api', config, join(import.meta.dirname, '..'));
+const metrics = createMetrics('order-api');
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
-
-await retryStartup(
-  'postgresql',
-  () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger),
-  logger,
-);
 await db.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
-await retryStartup(
-  'kafka',
-  async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await provisionTopics(admin, pipelineTopicSpecs(allTopics));
-    } finally {
-      await admin.disconnect();
-    }
-  },
-  logger,
-);
-await producer.connect();
 
-const relay = createOutboxRelay({ connectionString: config.DATABASE_URL, producer, logger });
+const relay = createOutboxRelay({
+  connectionString: config.DATABASE_URL,
+  producer,
+  logger,
+  onPublished: metrics.outbox.published,
+  onBacklog: metrics.outbox.backlog,
+});
 const orders = createOrderService({
   db,
   clock: systemClock,
@@ -79,12 +51,14 @@ const consumer = createConsumerRunner({
   topics: [topics.inventory, topics.payments],
   producer,
   logger,
+  metrics: metrics.consumer,
   handler: async (_topic, event, ctx) => {
-    await orders.applyEvent(event as AnyEvent, {
+    const outcome = await orders.applyEvent(event as AnyEvent, {
       group: GROUP,
       correlationId: ctx.correlationId,
       emit: true,
     });
+    if (outcome && outcome.status !== 'received') metrics.order(outcome.status);
   },
 });
 
@@ -94,21 +68,8 @@ const app = await buildApp({
   placeSync,
   feed,
   bodyLimit: config.BODY_LIMIT_BYTES,
-  readiness: [
-    { name: 'database', check: async () => void (await db.$queryRawUnsafe('select 1')) },
-    {
-      name: 'kafka',
-      check: async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          await admin.describeCluster();
-        } finally {
-          await admin.disconnect();
-        }
-      },
-    },
-  ],
+  metrics,
+  readiness: [databaseCheck(() => db.$queryRawUnsafe('select 1')), kafkaCheck(kafka)],
 });
 
 await feed.start();

@@ -1,57 +1,37 @@
 import { join } from 'node:path';
-import { createLogger, parseBrokers } from '@akaso/config';
-import { allTopics, topics } from '@akaso/contracts';
-import {
-  createConsumerRunner,
-  createKafka,
-  createProducer,
-  pipelineTopicSpecs,
-  provisionTopics,
-} from '@akaso/kafka';
+import { topics } from '@akaso/contracts';
+import { createConsumerRunner } from '@akaso/kafka';
 import { createOutboxRelay } from '@akaso/outbox';
-import { createHttpApp, handleShutdown, migrateDatabase, retryStartup } from '@akaso/service';
+import {
+  createHttpApp,
+  createMetrics,
+  databaseCheck,
+  handleShutdown,
+  kafkaCheck,
+  startRuntime,
+} from '@akaso/service';
 import { configOrExit } from './config.ts';
 import { createDb } from './db.ts';
 import { createStripeGateway } from './gateway.ts';
 import { createPaymentService } from './payment-service.ts';
 import { paymentRoutes } from './routes.ts';
 
-const config = configOrExit();
-const logger = createLogger('payment', config.LOG_LEVEL);
 const GROUP = 'payment';
-
-const kafka = createKafka({
-  clientId: 'payment',
-  brokers: parseBrokers(config.KAFKA_BROKERS),
-  logger,
-  logLevel: 'warn',
-});
-const producer = createProducer(kafka);
+const config = configOrExit();
+const { logger, kafka, producer } = await startRuntime('payment', config, join(import.meta.dirname, '..'));
+const metrics = createMetrics('payment');
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
-
-await retryStartup(
-  'postgresql',
-  () => migrateDatabase(config.DATABASE_URL, join(import.meta.dirname, '..', 'prisma', 'migrations'), logger),
+const relay = createOutboxRelay({
+  connectionString: config.DATABASE_URL,
+  producer,
   logger,
-);
-await retryStartup(
-  'kafka',
-  async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await provisionTopics(admin, pipelineTopicSpecs(allTopics));
-    } finally {
-      await admin.disconnect();
-    }
-  },
-  logger,
-);
-await producer.connect();
-const relay = createOutboxRelay({ connectionString: config.DATABASE_URL, producer, logger });
+  onPublished: metrics.outbox.published,
+  onBacklog: metrics.outbox.backlog,
+});
 const charge = createStripeGateway({
   secretKey: config.STRIPE_SECRET_KEY,
   apiBase: config.STRIPE_API_BASE,
+  // stripe-mock cannot decline: answer Stripe's declining test cards ourselves when using it.
   simulateDeclines: config.PAYMENT_SIMULATE_DECLINES ?? config.STRIPE_API_BASE !== '',
   declineRate: config.PAYMENT_DECLINE_RATE,
   latencyMs: config.PAYMENT_LATENCY_MS,
@@ -64,6 +44,7 @@ const consumer = createConsumerRunner({
   topics: [topics.inventory],
   producer,
   logger,
+  metrics: metrics.consumer,
   handler: async (_topic, event, ctx) => {
     if (event.type === 'StockReserved') {
       await payments.handleStockReserved(event, {
@@ -77,14 +58,15 @@ const consumer = createConsumerRunner({
 
 const app = await createHttpApp({
   logger,
-  readiness: [{ name: 'database', check: async () => void (await db.$queryRawUnsafe('select 1')) }],
+  metrics: metrics.registry,
+  readiness: [databaseCheck(() => db.$queryRawUnsafe('select 1')), kafkaCheck(kafka)],
 });
 await paymentRoutes(app, payments);
 await relay.start();
 await consumer.start();
 await app.listen({ host: config.HOST, port: config.PORT });
 logger.info(
-  { url: `http://${config.HOST}:${config.PORT}`, stripe: config.STRIPE_API_BASE || 'api.stripe.com' },
+  { url: `http://${config.HOST}:${config.PORT}`, stripe: config.STRIPE_API_BASE || 'Stripe API (test mode)' },
   'payment ready',
 );
 

@@ -1,0 +1,93 @@
+import type { ConsumerMetrics } from '@akaso/kafka';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics of one service process, served at GET /metrics. The names are shared by
+ * all services (a `service` label tells them apart), so one dashboard reads them all.
+ */
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+
+  const handled = new Counter({
+    name: 'akaso_messages_handled_total',
+    help: 'Kafka messages handled, by topic and outcome (ok or dead-lettered)',
+    labelNames: ['topic', 'outcome'] as const,
+    registers: [registry],
+  });
+  const handlerSeconds = new Histogram({
+    name: 'akaso_handler_duration_seconds',
+    help: 'Time to handle one Kafka message, retries included',
+    labelNames: ['topic'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'akaso_handler_retries_total',
+    help: 'Retries of transient handler errors',
+    labelNames: ['topic', 'code'] as const,
+    registers: [registry],
+  });
+  const deadLettered = new Counter({
+    name: 'akaso_dead_lettered_total',
+    help: 'Messages sent to a dead-letter topic',
+    labelNames: ['topic'] as const,
+    registers: [registry],
+  });
+  const lag = new Gauge({
+    name: 'akaso_consumer_lag',
+    help: 'Messages behind the end of the partition, as of the last fetched batch',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [registry],
+  });
+  const rebalances = new Counter({
+    name: 'akaso_consumer_group_joins_total',
+    help: 'Times this instance joined its consumer group (each rebalance)',
+    registers: [registry],
+  });
+  const outboxBacklog = new Gauge({
+    name: 'akaso_outbox_backlog',
+    help: 'Outbox rows not yet published to Kafka',
+    registers: [registry],
+  });
+  const outboxPublished = new Counter({
+    name: 'akaso_outbox_published_total',
+    help: 'Outbox rows published to Kafka',
+    registers: [registry],
+  });
+
+  // The order funnel (order-api): placed, refused by the rule, reserved, confirmed, rejected.
+  const orders = new Counter({
+    name: 'akaso_orders_total',
+    help: 'Orders by stage: accepted, refused (the 5-burger rule), invalid, reserved, confirmed, rejected',
+    labelNames: ['stage', 'mode'] as const,
+    registers: [registry],
+  });
+
+  const consumer: ConsumerMetrics = {
+    onProcessed: ({ topic, durationMs, outcome }) => {
+      handled.inc({ topic, outcome });
+      handlerSeconds.observe({ topic }, durationMs / 1000);
+      if (outcome === 'dead-lettered') deadLettered.inc({ topic });
+    },
+    onRetry: ({ topic, code }) => retries.inc({ topic, code }),
+    onBatch: ({ topic, partition, lag: value }) => lag.set({ topic, partition: String(partition) }, value),
+    onRebalance: () => rebalances.inc(),
+  };
+
+  return {
+    registry,
+    consumer,
+    order: (
+      stage: 'accepted' | 'refused' | 'invalid' | 'reserved' | 'confirmed' | 'rejected',
+      mode = 'async',
+    ) => orders.inc({ stage, mode }),
+    outbox: {
+      published: (count: number) => outboxPublished.inc(count),
+      backlog: (value: number) => outboxBacklog.set(value),
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
