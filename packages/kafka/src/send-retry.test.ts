@@ -15,10 +15,12 @@ interface ProduceCall {
   partitions: number[];
 }
 
+/** Leader of each partition: `actual` is the truth, `known` what the producer's metadata says. */
 function scriptedCluster() {
-  // Partition 0 is led by broker 1 and partition 1 by broker 2, until an election moves
-  // partition 0 to broker 2: broker 1 then answers NOT_LEADER for it.
-  let leaders: Record<number, number> = { 0: 1, 1: 2 };
+  // An election has just moved partition 0 from broker 1 to broker 2; the producer's metadata
+  // does not know yet, so broker 1 answers NOT_LEADER until the metadata is refreshed.
+  const actual: Record<number, number> = { 0: 2, 1: 2 };
+  let known: Record<number, number> = { 0: 1, 1: 2 };
   const calls: ProduceCall[] = [];
   const broker = (nodeId: number) => ({
     nodeId,
@@ -29,7 +31,7 @@ function scriptedCluster() {
     }) => {
       const partitions = topicData.flatMap((t) => t.partitions.map((p) => p.partition));
       calls.push({ nodeId, partitions });
-      if (partitions.some((p) => leaders[p] !== nodeId)) throw createErrorFromCode(NOT_LEADER_FOR_PARTITION);
+      if (partitions.some((p) => actual[p] !== nodeId)) throw createErrorFromCode(NOT_LEADER_FOR_PARTITION);
       return {
         topics: topicData.map((t) => ({
           topicName: t.topic,
@@ -43,26 +45,25 @@ function scriptedCluster() {
     targetTopics: new Set<string>(),
     addMultipleTargetTopics: async () => {},
     refreshMetadataIfNecessary: async () => {},
-    refreshMetadata: async () => {},
+    refreshMetadata: async () => {
+      known = { ...actual };
+    },
     isConnected: () => true,
     findTopicPartitionMetadata: () => [
-      { partitionId: 0, leader: leaders[0] },
-      { partitionId: 1, leader: leaders[1] },
+      { partitionId: 0, leader: known[0] },
+      { partitionId: 1, leader: known[1] },
     ],
     findLeaderForPartitions: (_topic: string, partitions: string[]) => {
       const out: Record<number, number[]> = {};
-      for (const p of partitions.map(Number)) (out[leaders[p] ?? -1] ??= []).push(p);
+      for (const p of partitions.map(Number)) {
+        const leader = known[p] ?? -1;
+        out[leader] = [...(out[leader] ?? []), p];
+      }
       return out;
     },
     findBroker: async ({ nodeId }: { nodeId: string | number }) => brokers[Number(nodeId)],
   };
-  return {
-    cluster,
-    calls,
-    elect: () => {
-      leaders = { 0: 2, 1: 2 };
-    },
-  };
+  return { cluster, calls };
 }
 
 const eosManager = {
@@ -78,18 +79,7 @@ const logger = { debug() {}, error() {}, warn() {}, info() {} };
 
 describe('kafkajs send retries (patched)', () => {
   it('re-sends the partitions that moved to a broker which already acknowledged its part of the batch', async () => {
-    const { cluster, calls, elect } = scriptedCluster();
-    elect(); // the election happened; the producer's metadata still says broker 1 leads partition 0
-    let stale = true;
-    cluster.findLeaderForPartitions = ((real) => (topic: string, partitions: string[]) => {
-      if (!stale) return real(topic, partitions);
-      const out: Record<number, number[]> = {};
-      for (const p of partitions.map(Number)) (out[p === 0 ? 1 : 2] ??= []).push(p);
-      return out;
-    })(cluster.findLeaderForPartitions);
-    cluster.refreshMetadata = async () => {
-      stale = false;
-    };
+    const { cluster, calls } = scriptedCluster();
     const send = createSendMessages({
       logger: { ...logger, namespace: () => logger },
       cluster,
