@@ -1,0 +1,220 @@
+/**
+ * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync]
+ *
+ * Brings up the local stack, then runs the Christmas rush at the same offered load in each mode,
+ * one after the other, and writes bench/results/<timestamp>.json with, per mode: offered and
+ * accepted orders/s, time-to-accept p50/p95/p99, end-to-end latency (accepted → confirmation in
+ * the SMTP sink) p50/p99, max consumer lag per group and the time to drain it after the peak,
+ * CPU seconds of every process of the stack per order, the audit's verdict; and the async/sync
+ * ratios. --realistic adds third-party latency: payment 300 ms, SMTP 100 ms.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createKafka } from '@akaso/kafka';
+import { auditRun } from '../load/audit.ts';
+import { runRush } from '../load/rush.ts';
+import { christmasStages } from '../load/scenario.ts';
+import { repoRoot, runDir } from '../stack/paths.ts';
+import { postmasterPid } from '../stack/postgres.ts';
+import { consoleReporter, readPid } from '../stack/proc.ts';
+import { defaultScale, runningInstances, startServices, stopServices } from '../stack/services.ts';
+import { startStack } from '../stack/stack.ts';
+import { bootstrapServers, postgresUrl } from '../stack/topology.ts';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '300' },
+    hold: { type: 'string', default: '20' },
+    users: { type: 'string', default: '5000' },
+    realistic: { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'async,sync' },
+  },
+});
+const rate = Number(values.rate);
+const hold = Number(values.hold);
+const modes = values.modes.split(',').filter((m): m is 'async' | 'sync' => m === 'async' || m === 'sync');
+const thirdParty = values.realistic
+  ? { PAYMENT_LATENCY_MS: '300', SMTP_LATENCY_MS: '100' }
+  : { PAYMENT_LATENCY_MS: '0', SMTP_LATENCY_MS: '0' };
+
+/** CPU seconds (user + system) of every process of the stack, from /proc. */
+function stackCpuSeconds(): number {
+  const ticks = 100; // USER_HZ on Linux
+  const stat = (pid: number) => {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      return { comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), f: fields.map(Number) };
+    } catch {
+      return null;
+    }
+  };
+  let total = 0;
+  const pids = new Set<number>();
+  // Every process the stack started: brokers, services, Mailpit, stripe-mock.
+  for (const file of readdirSync(runDir)) {
+    const pid = readPid(file.replace(/\.pid$/, ''));
+    if (pid) pids.add(pid);
+  }
+  for (const pid of pids) {
+    const s = stat(pid);
+    if (s) total += ((s.f[11] ?? 0) + (s.f[12] ?? 0)) / ticks; // utime, stime
+  }
+  // PostgreSQL: the postmaster with its reaped children (cutime, cstime) plus live backends.
+  const master = postmasterPid();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const s = stat(pid);
+    if (s?.comm !== 'postgres') continue;
+    total +=
+      ((s.f[11] ?? 0) + (s.f[12] ?? 0) + (pid === master ? (s.f[13] ?? 0) + (s.f[14] ?? 0) : 0)) / ticks;
+  }
+  const self = process.cpuUsage();
+  return total + (self.user + self.system) / 1e6;
+}
+
+const kafka = createKafka({ clientId: 'akaso-bench', brokers: bootstrapServers, logLevel: 'nothing' });
+const groups: Record<string, string[]> = {
+  inventory: ['orders', 'payments'],
+  payment: ['inventory'],
+  'order-status': ['inventory', 'payments'],
+  email: ['order-status', 'payments'],
+};
+
+async function lagByGroup(admin: ReturnType<typeof kafka.admin>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const ends = new Map<string, Map<number, bigint>>();
+  for (const topic of new Set(Object.values(groups).flat())) {
+    ends.set(
+      topic,
+      new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)])),
+    );
+  }
+  for (const [group, topics] of Object.entries(groups)) {
+    let lag = 0n;
+    for (const t of await admin.fetchOffsets({ groupId: group, topics })) {
+      for (const p of t.partitions) {
+        const end = ends.get(t.topic)?.get(p.partition) ?? 0n;
+        const committed = p.offset === '-1' ? 0n : BigInt(p.offset);
+        if (end > committed) lag += end - committed;
+      }
+    }
+    out[group] = Number(lag);
+  }
+  return out;
+}
+
+async function runCase(mode: 'async' | 'sync') {
+  const runId = `${mode}${Date.now().toString(36)}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  const maxLag: Record<string, number> = {};
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      for (const [g, lag] of Object.entries(await lagByGroup(admin)))
+        maxLag[g] = Math.max(maxLag[g] ?? 0, lag);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  const cpuBefore = stackCpuSeconds();
+  console.error(`\n== ${mode}: peak ${rate} orders/s for ${hold}s (run ${runId})`);
+  const rush = await runRush({
+    baseUrl: 'http://127.0.0.1:3000',
+    mode,
+    stages: christmasStages(rate, hold),
+    users: Number(values.users),
+    runId,
+    onProgress: (p) =>
+      console.error(
+        `  ${p.elapsedS.toFixed(0).padStart(4)}s offered ${p.offeredRps}/s accepted ${p.accepted} refused ${p.refused} failed ${p.failed} in flight ${p.inFlight} p99 ${p.p99Ms} ms`,
+      ),
+  });
+  const peakEnded = Date.now();
+  let drainMs = 0;
+  while (Date.now() - peakEnded < 120_000) {
+    const lag = await lagByGroup(admin);
+    if (Object.values(lag).every((l) => l === 0)) {
+      drainMs = Date.now() - peakEnded;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  sampling = false;
+  await sampler;
+  await admin.disconnect();
+  const audit = await auditRun({
+    runId,
+    postgresUrl: postgresUrl('').replace(/\/$/, ''),
+    mailpitUrl: 'http://127.0.0.1:8025',
+    brokers: bootstrapServers,
+    drainTimeoutMs: 120_000,
+    log: (l) => console.error(`  ${l}`),
+  });
+  const cpuSeconds = stackCpuSeconds() - cpuBefore;
+  const { acceptedOrders, firstErrors, ...rest } = rush;
+  return {
+    ...rest,
+    firstErrors,
+    endToEndMs: audit.endToEndMs,
+    maxConsumerLag: maxLag,
+    lagDrainedAfterPeakMs: drainMs,
+    cpuSeconds: Math.round(cpuSeconds * 100) / 100,
+    cpuMsPerOrder:
+      acceptedOrders.length > 0 ? Math.round((cpuSeconds * 1000 * 100) / acceptedOrders.length) / 100 : null,
+    audit: { ok: audit.ok, violations: audit.violations.slice(0, 20), orders: audit.orders, dlq: audit.dlq },
+  };
+}
+
+await startStack(consoleReporter, { services: false });
+// Services restarted with the bench's third-party latency (and quieter logs).
+await stopServices();
+await startServices(consoleReporter, defaultScale, { ...thirdParty, LOG_LEVEL: 'warn' });
+console.error(
+  `services: ${(await runningInstances()).map((i) => `${i.service}-${i.i}`).join(', ')}; ${cpus().length} cores`,
+);
+
+const results: Record<string, Awaited<ReturnType<typeof runCase>>> = {};
+for (const mode of modes) results[mode] = await runCase(mode);
+
+const ratio = (a?: number, b?: number) => (a && b ? Math.round((b / a) * 10) / 10 : null);
+const report = {
+  at: new Date().toISOString(),
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model },
+  load: { peakRps: rate, holdS: hold, users: Number(values.users), thirdParty },
+  results,
+  ratios: {
+    syncOverAsyncTimeToAcceptP99: ratio(results.async?.timeToAccept.p99Ms, results.sync?.timeToAccept.p99Ms),
+    asyncOverSyncAcceptedRps: ratio(results.sync?.acceptedRps, results.async?.acceptedRps),
+  },
+  verdict: Object.values(results).every((r) => r.audit.ok && r.failed === 0) ? 'pass' : 'fail',
+};
+const file = join(repoRoot, 'bench', 'results', `${report.at.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+
+const row = (label: string, f: (r: (typeof results)[string]) => unknown) =>
+  `${label.padEnd(34)}${modes.map((m) => String(results[m] ? f(results[m]) : '-').padStart(14)).join('')}`;
+console.log(`\n${''.padEnd(34)}${modes.map((m) => m.padStart(14)).join('')}`);
+console.log(row('offered orders/s', (r) => r.offeredRps));
+console.log(row('accepted orders/s', (r) => r.acceptedRps));
+console.log(row('refused by the rule (429)', (r) => r.refused));
+console.log(row('failed (5xx, errors)', (r) => r.failed));
+console.log(row('time to accept p50 / p99 (ms)', (r) => `${r.timeToAccept.p50Ms} / ${r.timeToAccept.p99Ms}`));
+console.log(row('time to accept p95 (ms)', (r) => r.timeToAccept.p95Ms));
+console.log(row('end-to-end p50 / p99 (ms)', (r) => `${r.endToEndMs.p50} / ${r.endToEndMs.p99}`));
+console.log(
+  row(
+    'max lag (inventory/payment)',
+    (r) => `${r.maxConsumerLag.inventory ?? 0}/${r.maxConsumerLag.payment ?? 0}`,
+  ),
+);
+console.log(row('lag drained after peak (ms)', (r) => r.lagDrainedAfterPeakMs));
+console.log(row('CPU ms per order (all processes)', (r) => r.cpuMsPerOrder));
+console.log(row('audit', (r) => (r.audit.ok ? 'pass' : 'FAIL')));
+console.log(
+  `\nsync/async time-to-accept p99: ${report.ratios.syncOverAsyncTimeToAcceptP99 ?? '-'}×   written: ${file}`,
+);
+process.exit(report.verdict === 'pass' ? 0 : 1);

@@ -1,0 +1,253 @@
+import { allTopics, dlqTopic } from '@akaso/contracts';
+import { createKafka } from '@akaso/kafka';
+import pg from 'pg';
+
+/**
+ * Checks a finished run against the databases, the topics and the SMTP sink. Nothing lost,
+ * nothing doubled:
+ *  - every accepted order reached a terminal state (confirmed or rejected);
+ *  - exactly one successful payment per confirmed order, none for a rejected one;
+ *  - exactly one confirmation and one receipt per confirmed order, one rejection per rejected one,
+ *    as received by the SMTP sink;
+ *  - no user above the limit in any rolling window;
+ *  - what is in the dead-letter topics.
+ */
+export interface AuditOptions {
+  /** The run's users are `rush-<runId>-<n>`. */
+  runId: string;
+  postgresUrl: string;
+  mailpitUrl: string;
+  brokers: string[];
+  /** How long to wait for the pipeline to finish in-flight orders. */
+  drainTimeoutMs?: number;
+  limit?: number;
+  windowHours?: number;
+  log?(line: string): void;
+}
+
+export interface AuditReport {
+  runId: string;
+  ok: boolean;
+  violations: string[];
+  orders: {
+    accepted: number;
+    confirmed: number;
+    rejected: number;
+    pending: number;
+    mode: Record<string, number>;
+  };
+  payments: { succeeded: number; failed: number };
+  emails: { confirmation: number; receipt: number; rejection: number };
+  /** Accepted → confirmation email received by the SMTP sink, per confirmed order. */
+  endToEndMs: { p50: number; p99: number; max: number; count: number };
+  dlq: Record<string, number>;
+  drainedInMs: number;
+}
+
+async function query<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0
+    ? 0
+    : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
+
+interface MailSummary {
+  Subject: string;
+  To: { Address: string }[];
+  Created: string;
+}
+
+/** Every message the SMTP sink holds for the run's users. */
+async function runMails(mailpitUrl: string, runId: string): Promise<MailSummary[]> {
+  const out: MailSummary[] = [];
+  const query = encodeURIComponent(`to:"rush-${runId}-"`);
+  for (let start = 0; ; start += 1000) {
+    const page = (await fetch(`${mailpitUrl}/api/v1/search?query=${query}&start=${start}&limit=1000`).then(
+      (r) => r.json(),
+    )) as {
+      messages: MailSummary[];
+      messages_count: number;
+    };
+    out.push(...page.messages);
+    if (page.messages.length < 1000) break;
+  }
+  return out;
+}
+
+export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
+  const log = opts.log ?? (() => {});
+  const db = (name: string) => `${opts.postgresUrl}/${name}`;
+  const userPattern = `rush-${opts.runId}-%`;
+  const violations: string[] = [];
+  const started = Date.now();
+
+  // 1. Wait for the pipeline to bring every accepted order to a terminal state.
+  let pending = Number.POSITIVE_INFINITY;
+  while (Date.now() - started < (opts.drainTimeoutMs ?? 60_000)) {
+    const [row] = await query<{ n: number }>(
+      db('order_api'),
+      `select count(*)::int n from orders where user_id like $1 and status not in ('confirmed', 'rejected')`,
+      [userPattern],
+    );
+    pending = row?.n ?? 0;
+    if (pending === 0) break;
+    log(`audit: ${pending} orders still in flight…`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  const drainedInMs = Date.now() - started;
+  const orders = await query<{
+    id: string;
+    user_id: string;
+    status: string;
+    mode: string;
+    burgers: number;
+    created_at: Date;
+    email: string;
+  }>(
+    db('order_api'),
+    'select id, user_id, status, mode, burgers, created_at, email from orders where user_id like $1',
+    [userPattern],
+  );
+  const confirmed = orders.filter((o) => o.status === 'confirmed');
+  const rejected = orders.filter((o) => o.status === 'rejected');
+  for (const o of orders.filter((x) => x.status !== 'confirmed' && x.status !== 'rejected')) {
+    violations.push(`order ${o.id} (${o.mode}) never reached a terminal state: ${o.status}`);
+  }
+
+  // 2. Payments: one success per confirmed order, none for the rejected.
+  const ids = orders.map((o) => o.id);
+  const payments = await query<{ order_id: string; status: string; n: number }>(
+    db('payment'),
+    'select order_id, status, count(*)::int n from payments where order_id = any($1::uuid[]) group by order_id, status',
+    [ids],
+  );
+  const succeeded = new Map<string, number>();
+  for (const p of payments) if (p.status === 'succeeded') succeeded.set(p.order_id, p.n);
+  for (const o of confirmed) {
+    const n = succeeded.get(o.id) ?? 0;
+    if (n !== 1) violations.push(`confirmed order ${o.id} has ${n} successful payments`);
+  }
+  for (const o of rejected)
+    if (succeeded.has(o.id)) violations.push(`rejected order ${o.id} has a successful payment`);
+
+  // 3. Emails as the SMTP sink received them (subject names the order's first 8 characters).
+  const mails = await runMails(opts.mailpitUrl, opts.runId);
+  const mailKind = (subject: string) =>
+    subject.startsWith('Receipt')
+      ? 'receipt'
+      : subject.includes('is confirmed')
+        ? 'confirmation'
+        : subject.includes('could not be completed')
+          ? 'rejection'
+          : 'other';
+  const counts = new Map<string, number>();
+  const confirmationAt = new Map<string, number>();
+  const byShort = new Map<string, string[]>();
+  for (const o of orders)
+    byShort.set(`${o.email}|${o.id.slice(0, 8)}`, [
+      ...(byShort.get(`${o.email}|${o.id.slice(0, 8)}`) ?? []),
+      o.id,
+    ]);
+  for (const m of mails) {
+    const short = /order ([0-9a-f]{8})/.exec(m.Subject)?.[1];
+    const candidates = byShort.get(`${m.To[0]?.Address}|${short}`) ?? [];
+    if (candidates.length !== 1) {
+      violations.push(`email "${m.Subject}" to ${m.To[0]?.Address} matches ${candidates.length} orders`);
+      continue;
+    }
+    const key = `${candidates[0]}|${mailKind(m.Subject)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (mailKind(m.Subject) === 'confirmation')
+      confirmationAt.set(candidates[0] ?? '', new Date(m.Created).getTime());
+  }
+  const expectOne = (o: { id: string }, kind: string) => {
+    const n = counts.get(`${o.id}|${kind}`) ?? 0;
+    if (n !== 1) violations.push(`order ${o.id}: ${n} ${kind} emails`);
+  };
+  for (const o of confirmed) {
+    expectOne(o, 'confirmation');
+    expectOne(o, 'receipt');
+  }
+  for (const o of rejected) expectOne(o, 'rejection');
+  const e2e = confirmed
+    .map((o) => (confirmationAt.get(o.id) ?? Number.NaN) - o.created_at.getTime())
+    .filter((ms) => Number.isFinite(ms))
+    .sort((a, b) => a - b);
+
+  // 4. The rule: no user above the limit in any rolling window (rejected orders do not count).
+  const limit = opts.limit ?? 5;
+  const windowHours = opts.windowHours ?? 24;
+  const over = await query<{ user_id: string; id: string; total: number }>(
+    db('order_api'),
+    `select a.user_id, a.id, sum(b.burgers)::int total
+       from orders a join orders b on b.user_id = a.user_id and b.status <> 'rejected'
+        and b.created_at <= a.created_at and b.created_at > a.created_at - make_interval(hours => $2)
+      where a.user_id like $1 and a.status <> 'rejected'
+      group by a.user_id, a.id having sum(b.burgers) > $3`,
+    [userPattern, windowHours, limit],
+  );
+  for (const row of over)
+    violations.push(`user ${row.user_id} had ${row.total} burgers within ${windowHours} h (order ${row.id})`);
+
+  // 5. Dead-letter topics: list what is there (poison messages are not lost, they wait for a replay).
+  const kafka = createKafka({ clientId: 'akaso-audit', brokers: opts.brokers, logLevel: 'nothing' });
+  const admin = kafka.admin();
+  await admin.connect();
+  const dlq: Record<string, number> = {};
+  try {
+    for (const topic of allTopics) {
+      const offsets = await admin.fetchTopicOffsets(dlqTopic(topic));
+      dlq[dlqTopic(topic)] = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+
+  const mode: Record<string, number> = {};
+  for (const o of orders) mode[o.mode] = (mode[o.mode] ?? 0) + 1;
+  return {
+    runId: opts.runId,
+    ok: violations.length === 0,
+    violations,
+    orders: {
+      accepted: orders.length,
+      confirmed: confirmed.length,
+      rejected: rejected.length,
+      pending,
+      mode,
+    },
+    payments: {
+      succeeded: [...succeeded.values()].reduce((a, b) => a + b, 0),
+      failed: payments.filter((p) => p.status === 'failed').reduce((a, p) => a + p.n, 0),
+    },
+    emails: {
+      confirmation: [...counts.entries()]
+        .filter(([k]) => k.endsWith('|confirmation'))
+        .reduce((a, [, n]) => a + n, 0),
+      receipt: [...counts.entries()].filter(([k]) => k.endsWith('|receipt')).reduce((a, [, n]) => a + n, 0),
+      rejection: [...counts.entries()]
+        .filter(([k]) => k.endsWith('|rejection'))
+        .reduce((a, [, n]) => a + n, 0),
+    },
+    endToEndMs: {
+      p50: percentile(e2e, 50),
+      p99: percentile(e2e, 99),
+      max: e2e.at(-1) ?? 0,
+      count: e2e.length,
+    },
+    dlq,
+    drainedInMs,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * pnpm rush [--rate 200] [--hold 30] [--ramp 10] [--users 2000] [--mode async|sync]
+ *           [--url http://127.0.0.1:3000] [--seed 1] [--no-audit]
+ *   an open-model Christmas rush against the order API, then the audit of the run.
+ * pnpm audit <runId>
+ *   the audit alone (a run's users are rush-<runId>-<n>).
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { auditRun } from './audit.ts';
+import { runRush } from './rush.ts';
+import { christmasStages } from './scenario.ts';
+
+const stackDefaults = {
+  postgresUrl: process.env.AKASO_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:55432',
+  mailpitUrl: process.env.AKASO_MAILPIT_URL ?? 'http://127.0.0.1:8025',
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092').split(','),
+};
+
+const [command, ...rest] = process.argv.slice(2);
+const { values, positionals } = parseArgs({
+  args: rest,
+  allowPositionals: true,
+  options: {
+    rate: { type: 'string', default: '200' },
+    hold: { type: 'string', default: '30' },
+    ramp: { type: 'string' },
+    users: { type: 'string', default: '2000' },
+    mode: { type: 'string', default: 'async' },
+    url: { type: 'string', default: process.env.AKASO_API_URL ?? 'http://127.0.0.1:3000' },
+    seed: { type: 'string', default: '1' },
+    'no-audit': { type: 'boolean', default: false },
+  },
+});
+
+async function audit(runId: string): Promise<boolean> {
+  const report = await auditRun({ runId, ...stackDefaults, log: (l) => console.error(l) });
+  console.log(JSON.stringify({ ...report, violations: report.violations.slice(0, 50) }, null, 2));
+  if (!report.ok) console.error(`audit FAILED: ${report.violations.length} violation(s)`);
+  else console.error('audit passed: nothing lost, nothing doubled, no user above the limit');
+  return report.ok;
+}
+
+if (command === 'audit') {
+  const runId = positionals[0];
+  if (!runId) {
+    console.error('usage: pnpm audit <runId>');
+    process.exit(2);
+  }
+  process.exit((await audit(runId)) ? 0 : 1);
+} else if (command === 'rush') {
+  const mode = values.mode === 'sync' ? 'sync' : 'async';
+  const runId = randomUUID().slice(0, 8);
+  const stages = christmasStages(
+    Number(values.rate),
+    Number(values.hold),
+    values.ramp ? Number(values.ramp) : undefined,
+  );
+  console.error(
+    `rush ${runId}: ${mode}, peak ${values.rate} orders/s for ${values.hold}s, ${values.users} users → ${values.url}`,
+  );
+  const result = await runRush({
+    baseUrl: values.url,
+    mode,
+    stages,
+    users: Number(values.users),
+    runId,
+    seed: Number(values.seed),
+    onProgress: (p) =>
+      console.error(
+        `  ${p.elapsedS.toFixed(0).padStart(4)}s  offered ${String(p.offeredRps).padStart(5)}/s  sent ${p.sent}  accepted ${p.accepted}  refused ${p.refused}  failed ${p.failed}  in flight ${p.inFlight}  p99 ${p.p99Ms} ms`,
+      ),
+  });
+  const { acceptedOrders, ...printable } = result;
+  console.log(JSON.stringify({ ...printable, acceptedOrders: acceptedOrders.length }, null, 2));
+  const ok = result.failed === 0 && (values['no-audit'] || (await audit(runId)));
+  process.exit(ok ? 0 : 1);
+} else {
+  console.error('usage: pnpm rush [options] | pnpm audit <runId>');
+  process.exit(2);
+}
