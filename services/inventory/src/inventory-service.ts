@@ -133,6 +133,12 @@ export function createInventoryService(deps: { db: Db; onOutboxWrite(): void }) 
       const reservation = rows[0];
       if (!reservation) return [];
       const ids = Object.keys(reservation.needs).sort();
+      // Same lock order as reserve() (ingredients by id): concurrent reserves and releases
+      // cannot deadlock.
+      await tx.$queryRawUnsafe(
+        'select id from ingredients where id = any($1::text[]) order by id for update',
+        ids,
+      );
       await tx.$executeRawUnsafe(
         `update ingredients i set stock = i.stock + n.qty
            from unnest($1::text[], $2::int[]) as n(id, qty) where i.id = n.id`,

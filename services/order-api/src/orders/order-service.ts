@@ -316,6 +316,26 @@ export function createOrderService(deps: OrderServiceDeps) {
     return outcome;
   }
 
+  /**
+   * The synchronous baseline could not finish (an internal call failed or timed out): the order
+   * is rejected with the reason, so it stops counting towards the quota and no order is left
+   * "received" forever.
+   */
+  async function abandon(orderId: string, reason: string): Promise<void> {
+    await db.$transaction(async (tx) => {
+      const rows = await tx.$queryRawUnsafe<{ status: OrderStatus }[]>(
+        'select status from orders where id = $1::uuid for update',
+        orderId,
+      );
+      const status = rows[0]?.status;
+      if (!status || isTerminal(status)) return;
+      const now = clock.now();
+      await tx.order.update({ where: { id: orderId }, data: { status: 'rejected', reason, updatedAt: now } });
+      await tx.orderStatusHistory.create({ data: { orderId, status: 'rejected', reason, at: now } });
+      await tx.$executeRawUnsafe('select pg_notify($1, $2)', ORDER_STATUS_CHANNEL, orderId);
+    });
+  }
+
   async function getOrder(orderId: string): Promise<OrderView | null> {
     const order = await db.order.findUnique({
       where: { id: orderId },
@@ -373,7 +393,7 @@ export function createOrderService(deps: OrderServiceDeps) {
     }));
   }
 
-  return { placeOrder, applyEvent, getOrder, historySince, quotaFor, menu };
+  return { placeOrder, applyEvent, abandon, getOrder, historySince, quotaFor, menu };
 }
 
 export type OrderService = ReturnType<typeof createOrderService>;

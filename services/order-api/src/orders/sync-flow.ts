@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AnyEvent } from '@akaso/contracts';
 import { AppError } from '@akaso/service';
 import type { OrderService, PlaceOrderInput } from './order-service.ts';
@@ -55,21 +56,51 @@ export function createSyncFlow(orders: OrderService, endpoints: SyncEndpoints) {
     const { correlationId } = opts;
     const accepted = await orders.placeOrder(input, { ...opts, mode: 'sync' });
     if (accepted.replayed || !accepted.placed) return accepted.body;
-    const stock = await call(`${endpoints.inventoryUrl}/internal/reserve`, accepted.placed, correlationId);
-    let result = await apply(stock, correlationId);
-    const toEmail: AnyEvent[] = [...result.emitted];
-    const reserved = stock.find((e) => e.type === 'StockReserved');
-    if (reserved) {
-      const payment = await call(`${endpoints.paymentUrl}/internal/charge`, reserved, correlationId);
-      result = await apply(payment, correlationId);
-      toEmail.push(...result.emitted, ...payment.filter((e) => e.type === 'PaymentSucceeded'));
-      const failed = payment.find((e) => e.type === 'PaymentFailed');
-      if (failed) await call(`${endpoints.inventoryUrl}/internal/release`, failed, correlationId);
+    let reserved: AnyEvent | undefined;
+    try {
+      const stock = await call(`${endpoints.inventoryUrl}/internal/reserve`, accepted.placed, correlationId);
+      let result = await apply(stock, correlationId);
+      const toEmail: AnyEvent[] = [...result.emitted];
+      reserved = stock.find((e) => e.type === 'StockReserved');
+      if (reserved) {
+        const payment = await call(`${endpoints.paymentUrl}/internal/charge`, reserved, correlationId);
+        result = await apply(payment, correlationId);
+        toEmail.push(...result.emitted, ...payment.filter((e) => e.type === 'PaymentSucceeded'));
+        const failed = payment.find((e) => e.type === 'PaymentFailed');
+        if (failed) await call(`${endpoints.inventoryUrl}/internal/release`, failed, correlationId);
+      }
+      for (const event of toEmail) await call(`${endpoints.emailUrl}/internal/send`, event, correlationId);
+    } catch (err) {
+      // Paid and confirmed (only a mail failed): the order stands. Otherwise give back what was
+      // reserved (best effort) and reject the order with the reason.
+      if ((await orders.getOrder(accepted.body.orderId))?.status === 'confirmed') throw err;
+      const reason = `sync processing failed: ${(err as Error).message.slice(0, 200)}`;
+      if (reserved) {
+        const release = {
+          ...reserved,
+          type: 'PaymentFailed',
+          eventId: randomUUID(),
+          reason,
+          declineCode: null,
+        };
+        await call(
+          `${endpoints.inventoryUrl}/internal/release`,
+          stripForRelease(release),
+          correlationId,
+        ).catch(() => {});
+      }
+      await orders.abandon(accepted.body.orderId, reason);
+      throw err;
     }
-    for (const event of toEmail) await call(`${endpoints.emailUrl}/internal/send`, event, correlationId);
     const order = await orders.getOrder(accepted.body.orderId);
     return { ...accepted.body, status: order?.status ?? accepted.body.status, reason: order?.reason ?? null };
   };
 }
 
 export type PlaceSync = ReturnType<typeof createSyncFlow>;
+
+/** A PaymentFailed event built from a StockReserved: only the fields PaymentFailed has. */
+function stripForRelease(e: Record<string, unknown>) {
+  const { type, version, eventId, orderId, userId, occurredAt, email, reason, declineCode } = e;
+  return { type, version, eventId, orderId, userId, occurredAt, email, reason, declineCode };
+}
