@@ -56,7 +56,9 @@ export interface ConsumerRunnerOptions {
 }
 
 export const consumerDefaults = {
-  partitionsConsumedConcurrently: 4,
+  // One in flight per partition (12): a handler waiting on a slow third party (a 300 ms card
+  // charge) then holds up only its own partition. Order within a partition is kept.
+  partitionsConsumedConcurrently: 12,
   sessionTimeoutMs: 30_000,
   heartbeatIntervalMs: 3_000,
 } as const;
