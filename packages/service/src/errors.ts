@@ -15,6 +15,7 @@ export const errorCodes = {
   QUOTA_EXCEEDED: 429,
   UPSTREAM_FAILED: 502,
   NOT_READY: 503,
+  OVERLOADED: 503,
   INTERNAL: 500,
 } as const;
 
@@ -57,6 +58,15 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply
         .code(400)
         .send({ code: 'VALIDATION_ERROR', message: `${err.validationContext ?? 'request'} ${err.message}` });
+    }
+    // Prisma P2028: no pooled connection within maxWait. The service is saturated, not broken:
+    // 503 with Retry-After tells a client (or a load balancer) to back off and retry.
+    if (err.code === 'P2028') {
+      request.log.warn({ code: err.code }, 'overloaded: no database connection available in time');
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ code: 'OVERLOADED', message: 'too many orders at once, retry in a moment' });
     }
     const mapped = err.code ? fastifyCodes[err.code] : undefined;
     if (mapped) {

@@ -104,11 +104,20 @@ export function createOrderService(deps: OrderServiceDeps) {
     return rows;
   }
 
+  // The menu changes rarely; reading it once a second saves a query on every order.
+  let menuCache: { at: number; byId: Map<string, { name: string; priceCents: number }> } | null = null;
+  async function availableBurgers() {
+    if (!menuCache || Date.now() - menuCache.at > 1_000) {
+      const rows = await db.burger.findMany({ where: { available: true } });
+      menuCache = { at: Date.now(), byId: new Map(rows.map((b) => [b.id, b])) };
+    }
+    return menuCache.byId;
+  }
+
   async function priceLines(items: PlaceOrderInput['items'], now: Date): Promise<OrderLine[]> {
     const merged = new Map<string, number>();
     for (const item of items) merged.set(item.burgerId, (merged.get(item.burgerId) ?? 0) + item.quantity);
-    const burgers = await db.burger.findMany({ where: { id: { in: [...merged.keys()] }, available: true } });
-    const byId = new Map(burgers.map((b) => [b.id, b]));
+    const byId = await availableBurgers();
     const unknown = [...merged.keys()].filter((id) => !byId.has(id));
     if (unknown.length > 0) {
       throw new AppError('UNKNOWN_BURGER', `unknown burger: ${unknown.join(', ')}`, { unknown });
