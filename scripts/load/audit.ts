@@ -106,7 +106,7 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     log(`audit: ${pending} orders still in flight…`);
     await new Promise((r) => setTimeout(r, 1_000));
   }
-  const drainedInMs = Date.now() - started;
+  let drainedInMs = Date.now() - started;
   const orders = await query<{
     id: string;
     user_id: string;
@@ -143,7 +143,15 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     if (succeeded.has(o.id)) violations.push(`rejected order ${o.id} has a successful payment`);
 
   // 3. Emails as the SMTP sink received them (subject names the order's first 8 characters).
-  const mails = await runMails(opts.mailpitUrl, opts.runId);
+  // Mails come after the terminal state (the email group may still be catching up): wait for
+  // the expected number, within the same drain budget, then judge.
+  const expectedMails = confirmed.length * 2 + rejected.length;
+  let mails = await runMails(opts.mailpitUrl, opts.runId);
+  while (mails.length < expectedMails && Date.now() - started < (opts.drainTimeoutMs ?? 60_000)) {
+    log(`audit: ${mails.length}/${expectedMails} emails received…`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    mails = await runMails(opts.mailpitUrl, opts.runId);
+  }
   const mailKind = (subject: string) =>
     subject.startsWith('Receipt')
       ? 'receipt'
@@ -181,6 +189,7 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     expectOne(o, 'receipt');
   }
   for (const o of rejected) expectOne(o, 'rejection');
+  drainedInMs = Date.now() - started;
   const e2e = confirmed
     .map((o) => (confirmationAt.get(o.id) ?? Number.NaN) - o.created_at.getTime())
     .filter((ms) => Number.isFinite(ms))

@@ -2,7 +2,7 @@
  * pnpm rush [--rate 200] [--hold 30] [--ramp 10] [--users 2000] [--mode async|sync]
  *           [--url http://127.0.0.1:3000] [--seed 1] [--no-audit]
  *   an open-model Christmas rush against the order API, then the audit of the run.
- * pnpm audit <runId>
+ * pnpm rush-audit <runId>
  *   the audit alone (a run's users are rush-<runId>-<n>).
  */
 import { randomUUID } from 'node:crypto';
@@ -44,7 +44,7 @@ async function audit(runId: string): Promise<boolean> {
 if (command === 'audit') {
   const runId = positionals[0];
   if (!runId) {
-    console.error('usage: pnpm audit <runId>');
+    console.error('usage: pnpm rush-audit <runId>');
     process.exit(2);
   }
   process.exit((await audit(runId)) ? 0 : 1);
@@ -76,6 +76,6 @@ if (command === 'audit') {
   const ok = result.failed === 0 && (values['no-audit'] || (await audit(runId)));
   process.exit(ok ? 0 : 1);
 } else {
-  console.error('usage: pnpm rush [options] | pnpm audit <runId>');
+  console.error('usage: pnpm rush [options] | pnpm rush-audit <runId>');
   process.exit(2);
 }
