@@ -19,6 +19,8 @@ export const ConfigSchema = Type.Object({
   CURRENCY: Type.String({ pattern: '^[a-z]{3}$', default: 'eur' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 16_384 }),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 20 }),
+  // A separate pool for the order-status consumer, so it never takes the API's connections.
+  CONSUMER_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 8 }),
   // Set to false to run an API instance that only serves HTTP (the group still needs one member).
   CONSUME: env.bool(true),
   LOG_LEVEL: env.logLevel(),

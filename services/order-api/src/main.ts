@@ -26,8 +26,7 @@ const relay = createOutboxRelay({
   onPublished: metrics.outbox.published,
   onBacklog: metrics.outbox.backlog,
 });
-const orders = createOrderService({
-  db,
+const orderServiceOptions = {
   clock: systemClock,
   quota: { limit: config.QUOTA_LIMIT, windowMs: config.QUOTA_WINDOW_HOURS * 3_600_000 },
   sale: {
@@ -37,7 +36,12 @@ const orders = createOrderService({
   },
   currency: config.CURRENCY,
   onOutboxWrite: () => relay.wake(),
-});
+};
+const orders = createOrderService({ db, ...orderServiceOptions });
+// The order-status consumer works 12 partitions at once: with its own pool it cannot starve
+// POST /orders of connections (the API's pool stays for customers).
+const consumerDb = createDb(config.DATABASE_URL, config.CONSUMER_DB_POOL_SIZE);
+const consumerOrders = createOrderService({ db: consumerDb, ...orderServiceOptions });
 const feed = createStatusFeed(config.DATABASE_URL, logger);
 const placeSync = createSyncFlow(orders, {
   inventoryUrl: config.INVENTORY_URL,
@@ -53,7 +57,7 @@ const consumer = createConsumerRunner({
   logger,
   metrics: metrics.consumer,
   handler: async (_topic, event, ctx) => {
-    const outcome = await orders.applyEvent(event as AnyEvent, {
+    const outcome = await consumerOrders.applyEvent(event as AnyEvent, {
       group: GROUP,
       correlationId: ctx.correlationId,
       emit: true,
@@ -87,5 +91,5 @@ handleShutdown(logger, [
   ['outbox relay', () => relay.stop()],
   ['producer', () => producer.disconnect()],
   ['status feed', () => feed.stop()],
-  ['database', () => db.$disconnect()],
+  ['database', () => Promise.all([db.$disconnect(), consumerDb.$disconnect()])],
 ]);
