@@ -64,14 +64,19 @@ const percentile = (sorted: number[], p: number) =>
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
 
 interface MailSummary {
+  ID: string;
   Subject: string;
   To: { Address: string }[];
   Created: string;
 }
 
-/** Every message the SMTP sink holds for the run's users. */
+/**
+ * Every message the SMTP sink holds for the run's users. Pages are newest first, so mails that
+ * arrive while paging shift the pages: de-duplicate by message id (a caller re-reads until the
+ * count is complete).
+ */
 async function runMails(mailpitUrl: string, runId: string): Promise<MailSummary[]> {
-  const out: MailSummary[] = [];
+  const out = new Map<string, MailSummary>();
   const query = encodeURIComponent(`to:"rush-${runId}-"`);
   for (let start = 0; ; start += 1000) {
     const page = (await fetch(`${mailpitUrl}/api/v1/search?query=${query}&start=${start}&limit=1000`).then(
@@ -80,10 +85,10 @@ async function runMails(mailpitUrl: string, runId: string): Promise<MailSummary[
       messages: MailSummary[];
       messages_count: number;
     };
-    out.push(...page.messages);
+    for (const m of page.messages) out.set(m.ID, m);
     if (page.messages.length < 1000) break;
   }
-  return out;
+  return [...out.values()];
 }
 
 export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
