@@ -115,8 +115,12 @@ async function runCase(mode: 'async' | 'sync') {
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      for (const [g, lag] of Object.entries(await lagByGroup(admin)))
-        maxLag[g] = Math.max(maxLag[g] ?? 0, lag);
+      try {
+        for (const [g, lag] of Object.entries(await lagByGroup(admin)))
+          maxLag[g] = Math.max(maxLag[g] ?? 0, lag);
+      } catch {
+        // A leader election in progress (NOT_LEADER): skip this sample, take the next.
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
