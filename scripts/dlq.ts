@@ -5,9 +5,10 @@
  */
 import { allTopics, dlqTopic, headers as h, type TopicName } from '@akaso/contracts';
 import { createKafka, createProducer, replayDeadLetters } from '@akaso/kafka';
+import { bootstrapServers } from './stack/topology.ts';
 
 const [command, topic] = process.argv.slice(2);
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092').split(',');
+const brokers = process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers;
 if (!command || !topic || !allTopics.includes(topic as TopicName) || !['list', 'replay'].includes(command)) {
   console.error(`usage: pnpm dlq list|replay <topic>   (topic: ${allTopics.join(', ')})`);
   process.exit(2);

@@ -6,7 +6,7 @@ import type { TObject } from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readVersions, repoRoot } from '../../scripts/stack/paths.ts';
-import { kafka } from '../../scripts/stack/topology.ts';
+import { kafka, portOffset } from '../../scripts/stack/topology.ts';
 import { ConfigSchema as emailConfig } from '../../services/email/src/config.ts';
 import { ConfigSchema as inventoryConfig } from '../../services/inventory/src/config.ts';
 import { ConfigSchema as orderApiConfig } from '../../services/order-api/src/config.ts';
@@ -45,8 +45,9 @@ describe('docker-compose.yml agrees with the local stack', () => {
 
   it('publishes each broker on the same host port as the local stack and keeps auto-create off', () => {
     for (const { node, svc } of kafkaServices) {
-      expect(svc?.ports).toContain(`${node.brokerPort}:${node.brokerPort}`);
-      expect(String(svc?.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(`localhost:${node.brokerPort}`);
+      const port = node.brokerPort - portOffset; // compose always uses the unshifted topology
+      expect(svc?.ports).toContain(`${port}:${port}`);
+      expect(String(svc?.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(`localhost:${port}`);
       expect(String(svc?.environment?.KAFKA_AUTO_CREATE_TOPICS_ENABLE)).toBe('false');
       expect(Number(svc?.environment?.KAFKA_MIN_INSYNC_REPLICAS)).toBe(2);
     }

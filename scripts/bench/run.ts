@@ -21,7 +21,7 @@ import { postmasterPid } from '../stack/postgres.ts';
 import { consoleReporter, readPid } from '../stack/proc.ts';
 import { defaultScale, runningInstances, startServices, stopServices } from '../stack/services.ts';
 import { startStack } from '../stack/stack.ts';
-import { bootstrapServers, postgresUrl } from '../stack/topology.ts';
+import { apiUrl, bootstrapServers, mailpitUrl, postgresServerUrl } from '../stack/topology.ts';
 
 const { values } = parseArgs({
   options: {
@@ -128,7 +128,7 @@ async function runCase(mode: 'async' | 'sync') {
   console.error(`\n== ${mode}: peak ${rate} orders/s for ${hold}s (run ${runId})`);
   const rushStarted = Date.now();
   const rush = await runRush({
-    baseUrl: 'http://127.0.0.1:3000',
+    baseUrl: apiUrl,
     mode,
     stages: christmasStages(rate, hold),
     users: Number(values.users),
@@ -141,8 +141,8 @@ async function runCase(mode: 'async' | 'sync') {
   const auditStarted = Date.now();
   const audit = await auditRun({
     runId,
-    postgresUrl: postgresUrl('').replace(/\/$/, ''),
-    mailpitUrl: 'http://127.0.0.1:8025',
+    postgresUrl: postgresServerUrl,
+    mailpitUrl,
     brokers: bootstrapServers,
     drainTimeoutMs: 120_000,
     log: (l) => console.error(`  ${l}`),

@@ -7,14 +7,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { apiUrl, bootstrapServers, mailpitUrl, postgresServerUrl } from '../stack/topology.ts';
 import { auditRun } from './audit.ts';
 import { runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
 
 const stackDefaults = {
-  postgresUrl: process.env.AKASO_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:55432',
-  mailpitUrl: process.env.AKASO_MAILPIT_URL ?? 'http://127.0.0.1:8025',
-  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092').split(','),
+  postgresUrl: process.env.AKASO_POSTGRES_URL ?? postgresServerUrl,
+  mailpitUrl: process.env.AKASO_MAILPIT_URL ?? mailpitUrl,
+  brokers: process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers,
 };
 
 const [command, ...rest] = process.argv.slice(2);
@@ -27,7 +28,7 @@ const { values, positionals } = parseArgs({
     ramp: { type: 'string' },
     users: { type: 'string', default: '2000' },
     mode: { type: 'string', default: 'async' },
-    url: { type: 'string', default: process.env.AKASO_API_URL ?? 'http://127.0.0.1:3000' },
+    url: { type: 'string', default: process.env.AKASO_API_URL ?? apiUrl },
     seed: { type: 'string', default: '1' },
     'no-audit': { type: 'boolean', default: false },
   },

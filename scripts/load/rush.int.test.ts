@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { apiUrl, bootstrapServers, mailpitUrl, postgresServerUrl } from '../stack/topology.ts';
 import { auditRun } from './audit.ts';
 import { runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
 
-const stack = {
-  postgresUrl: 'postgresql://postgres@127.0.0.1:55432',
-  mailpitUrl: 'http://127.0.0.1:8025',
-  brokers: ['127.0.0.1:19092', '127.0.0.1:29092', '127.0.0.1:39092'],
-};
+const stack = { postgresUrl: postgresServerUrl, mailpitUrl, brokers: bootstrapServers };
 
 // The smoke version of the Christmas rush: seconds, a small rate, few users (so many hit the
 // limit), then the audit. A regression that loses or doubles orders, payments or emails fails
@@ -17,7 +14,7 @@ describe('a small Christmas rush', () => {
   it.each(['async', 'sync'] as const)('%s: never answers 5xx and passes the audit', async (mode) => {
     const runId = randomUUID().slice(0, 8);
     const result = await runRush({
-      baseUrl: 'http://127.0.0.1:3000',
+      baseUrl: apiUrl,
       mode,
       stages: christmasStages(mode === 'async' ? 40 : 10, 4, 2),
       users: 25,

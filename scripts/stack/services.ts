@@ -12,7 +12,7 @@ import {
   waitFor,
   withProgress,
 } from './proc.ts';
-import { bootstrapServers, host, mailpit, postgresUrl, stripeMock } from './topology.ts';
+import { bootstrapServers, host, mailpit, postgresUrl, serviceBasePorts, stripeMock } from './topology.ts';
 
 /**
  * The pipeline's services as local processes. Instance i of a service listens on its base port
@@ -22,12 +22,7 @@ import { bootstrapServers, host, mailpit, postgresUrl, stripeMock } from './topo
 export const serviceNames = ['order-api', 'inventory', 'payment', 'email'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-export const basePorts: Record<ServiceName, number> = {
-  'order-api': 3000,
-  inventory: 3100,
-  payment: 3200,
-  email: 3300,
-};
+export const basePorts: Record<ServiceName, number> = serviceBasePorts;
 
 const databases: Record<ServiceName, string> = {
   'order-api': 'order_api',

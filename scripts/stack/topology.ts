@@ -5,6 +5,16 @@
  */
 export const host = '127.0.0.1';
 
+/**
+ * AKASO_PORT_OFFSET (e.g. 1000) shifts every port below, so a second clone (with its own .data)
+ * can run a whole second stack next to the first. 0 (the default) is the documented topology.
+ */
+export const portOffset = Number(process.env.AKASO_PORT_OFFSET ?? 0);
+if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset % 1000 !== 0) {
+  throw new Error(`AKASO_PORT_OFFSET must be a multiple of 1000, got ${process.env.AKASO_PORT_OFFSET}`);
+}
+const at = (port: number) => port + portOffset;
+
 export interface KafkaNode {
   id: number;
   /** Client listener (PLAINTEXT). */
@@ -17,9 +27,9 @@ export const kafka = {
   /** Fixed so a wiped cluster comes back with the same id; also the compose CLUSTER_ID. */
   clusterId: 'lRDRB_nK67MpksDU4R2h_w',
   nodes: [
-    { id: 1, brokerPort: 19092, controllerPort: 19093 },
-    { id: 2, brokerPort: 29092, controllerPort: 29093 },
-    { id: 3, brokerPort: 39092, controllerPort: 39093 },
+    { id: 1, brokerPort: at(19092), controllerPort: at(19093) },
+    { id: 2, brokerPort: at(29092), controllerPort: at(29093) },
+    { id: 3, brokerPort: at(39092), controllerPort: at(39093) },
   ] satisfies KafkaNode[],
   /** Heap per broker+controller JVM: three of them share a 2-core box with PostgreSQL and Node. */
   heap: { min: '256m', max: '768m' },
@@ -29,14 +39,24 @@ export const bootstrapServers = kafka.nodes.map((n) => `${host}:${n.brokerPort}`
 export const controllerQuorumVoters = kafka.nodes.map((n) => `${n.id}@${host}:${n.controllerPort}`).join(',');
 
 export const postgres = {
-  port: 55432,
+  port: at(55432),
   user: 'postgres',
   /** One database per service: a service never reads another service's tables. */
   databases: ['order_api', 'inventory', 'payment', 'email'],
 } as const;
 
-export const stripeMock = { port: 12111 } as const;
-export const mailpit = { smtpPort: 1025, httpPort: 8025 } as const;
+export const stripeMock = { port: at(12111) } as const;
+export const mailpit = { smtpPort: at(1025), httpPort: at(8025) } as const;
+/** Instance i of a service listens on its base port + i - 1. */
+export const serviceBasePorts = {
+  'order-api': at(3000),
+  inventory: at(3100),
+  payment: at(3200),
+  email: at(3300),
+} as const;
+export const apiUrl = `http://${host}:${serviceBasePorts['order-api']}`;
+export const mailpitUrl = `http://${host}:${mailpit.httpPort}`;
+export const postgresServerUrl = `postgresql://${'postgres'}@${host}:${at(55432)}`;
 
 export function postgresUrl(database: string): string {
   return `postgresql://${postgres.user}@${host}:${postgres.port}/${database}`;

@@ -9,13 +9,17 @@ import {
 } from '@akaso/kafka';
 import pg from 'pg';
 
-/** Addresses of the local stack (scripts/stack/topology.ts); overridable for another stack. */
+// The local stack's ports (scripts/stack/topology.ts), shifted by AKASO_PORT_OFFSET like there.
+const offset = Number(process.env.AKASO_PORT_OFFSET ?? 0);
+const local = (port: number) => `127.0.0.1:${port + offset}`;
+
+/** Addresses of the local stack; each is overridable to point the tests at another stack. */
 export const stack = {
-  api: process.env.AKASO_API_URL ?? 'http://127.0.0.1:3000',
-  inventory: process.env.AKASO_INVENTORY_URL ?? 'http://127.0.0.1:3100',
-  mailpit: process.env.AKASO_MAILPIT_URL ?? 'http://127.0.0.1:8025',
-  postgres: process.env.AKASO_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:55432',
-  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092').split(','),
+  api: process.env.AKASO_API_URL ?? `http://${local(3000)}`,
+  inventory: process.env.AKASO_INVENTORY_URL ?? `http://${local(3100)}`,
+  mailpit: process.env.AKASO_MAILPIT_URL ?? `http://${local(8025)}`,
+  postgres: process.env.AKASO_POSTGRES_URL ?? `postgresql://postgres@${local(55432)}`,
+  brokers: (process.env.KAFKA_BROKERS ?? [19092, 29092, 39092].map(local).join(',')).split(','),
 };
 
 export const uniqueUser = (prefix = 'user') => `${prefix}-${randomUUID().slice(0, 8)}`;
