@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './paths.ts';
 import {
@@ -99,11 +100,37 @@ export async function startServiceInstance(
   reporter.done(`${name}: http://${host}:${port}`);
 }
 
+/**
+ * The services import their Prisma client from src/generated (not committed): on a fresh clone,
+ * or after schema.prisma changed, it is generated before anything starts.
+ */
+export function ensurePrismaClients(reporter: Reporter): void {
+  const stale = serviceNames.filter((service) => {
+    const dir = join(repoRoot, 'services', service);
+    const client = join(dir, 'src', 'generated', 'prisma', 'client.ts');
+    return (
+      !existsSync(client) || statSync(client).mtimeMs < statSync(join(dir, 'prisma', 'schema.prisma')).mtimeMs
+    );
+  });
+  if (stale.length === 0) return;
+  const bin = join(repoRoot, 'node_modules', '.bin');
+  for (const service of stale) {
+    reporter.step(`generating the Prisma client of ${service}…`);
+    const run = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'prisma.ts'), 'generate'], {
+      cwd: join(repoRoot, 'services', service),
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (run.status !== 0) throw new Error(`prisma generate failed for ${service} (exit ${run.status})`);
+  }
+}
+
 export async function startServices(
   reporter: Reporter,
   scale: Scale = defaultScale,
   extraEnv: Record<string, string> = {},
 ) {
+  ensurePrismaClients(reporter);
   await withProgress(
     reporter,
     `starting services (${serviceNames.map((s) => `${s}×${scale[s]}`).join(', ')})`,
