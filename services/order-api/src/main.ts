@@ -6,7 +6,7 @@ import { createMetrics, databaseCheck, handleShutdown, kafkaCheck, startRuntime 
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { configOrExit } from './config.ts';
-import { createDb } from './db.ts';
+import { createDatabase } from './db.ts';
 import { seedMenu } from './menu.ts';
 import { createOrderService } from './orders/order-service.ts';
 import { createStatusFeed } from './orders/status-feed.ts';
@@ -16,7 +16,8 @@ const config = configOrExit();
 const GROUP = 'order-status';
 const { logger, kafka, producer } = await startRuntime('order-api', config, join(import.meta.dirname, '..'));
 const metrics = createMetrics('order-api');
-const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
+const database = createDatabase(config.DATABASE_URL, config.DB_POOL_SIZE);
+const db = database.prisma;
 await db.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
 
 const relay = createOutboxRelay({
@@ -37,11 +38,17 @@ const orderServiceOptions = {
   currency: config.CURRENCY,
   onOutboxWrite: () => relay.wake(),
 };
-const orders = createOrderService({ db, ...orderServiceOptions });
+const orders = createOrderService({ db, pool: database.pool, ...orderServiceOptions });
 // The order-status consumer works 12 partitions at once: with its own pool it cannot starve
 // POST /orders of connections (the API's pool stays for customers).
-const consumerDb = createDb(config.DATABASE_URL, config.CONSUMER_DB_POOL_SIZE);
-const consumerOrders = createOrderService({ db: consumerDb, ...orderServiceOptions });
+const consumerDatabase = createDatabase(config.DATABASE_URL, config.CONSUMER_DB_POOL_SIZE, {
+  name: 'order-api-consumer',
+});
+const consumerOrders = createOrderService({
+  db: consumerDatabase.prisma,
+  pool: consumerDatabase.pool,
+  ...orderServiceOptions,
+});
 const feed = createStatusFeed(config.DATABASE_URL, logger);
 const placeSync = createSyncFlow(orders, {
   inventoryUrl: config.INVENTORY_URL,
@@ -91,5 +98,5 @@ handleShutdown(logger, [
   ['outbox relay', () => relay.stop()],
   ['producer', () => producer.disconnect()],
   ['status feed', () => feed.stop()],
-  ['database', () => Promise.all([db.$disconnect(), consumerDb.$disconnect()])],
+  ['database', () => Promise.all([database.close(), consumerDatabase.close()])],
 ]);

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type AnyEvent, type OrderLine, topics } from '@akaso/contracts';
 import { PermanentError } from '@akaso/kafka';
-import { claimEvent, enqueue, type OutgoingEvent } from '@akaso/outbox';
+import { claimEvent, enqueue, type OutgoingEvent, outboxRow } from '@akaso/outbox';
 import { AppError } from '@akaso/service';
+import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Db, Tx } from '../db.ts';
 import { type SaleWindow, unitPrice } from '../menu.ts';
@@ -58,6 +59,8 @@ export interface StatusChange {
 
 export interface OrderServiceDeps {
   db: Db;
+  /** The pool under `db`, for place_order (one round trip). */
+  pool: pg.Pool;
   clock: Clock;
   quota: QuotaPolicy;
   sale: SaleWindow;
@@ -67,6 +70,14 @@ export interface OrderServiceDeps {
 }
 
 const ORDER_STATUS_CHANNEL = 'order_status';
+
+const PLACE_ORDER_SQL = `select place_order($1::uuid, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::timestamptz,
+  $12, $13, $14, $15, $16::jsonb, $17::jsonb) as r`;
+
+type PlaceOrderOutcome =
+  | { outcome: 'accepted' | 'replayed'; body: OrderAccepted }
+  | { outcome: 'key_reused'; orderId: string }
+  | { outcome: 'quota_exceeded'; counted: { burgers: number; createdAt: string }[] };
 
 export { ORDER_STATUS_CHANNEL };
 
@@ -135,9 +146,11 @@ export function createOrderService(deps: OrderServiceDeps) {
   }
 
   /**
-   * One transaction: (idempotency key) → quota check under a per-user lock → the order, its
-   * first status, and OrderPlaced in the outbox. Two requests of one user serialize on the lock,
-   * so 50 concurrent requests can never accept more than the limit.
+   * One statement, one transaction (the place_order SQL function, see its migration):
+   * (idempotency key) → quota check under a per-user lock → the order, its first status, and
+   * OrderPlaced in the outbox. Two requests of one user serialize on the lock, so 50 concurrent
+   * requests can never accept more than the limit. Everything that needs no lock (prices, the
+   * event, the answer) is prepared here first, so the database does only the locked part.
    */
   async function placeOrder(
     input: PlaceOrderInput,
@@ -147,29 +160,71 @@ export function createOrderService(deps: OrderServiceDeps) {
     const lines = await priceLines(input.items, now);
     const burgers = lines.reduce((n, l) => n + l.quantity, 0);
     const totalCents = lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0);
-    const hash = requestHash(input);
-
-    const result = await db.$transaction(async (tx) => {
-      if (opts.idempotencyKey) {
-        await tx.$executeRawUnsafe(
-          'select pg_advisory_xact_lock(hashtext($1))',
-          `idem:${opts.idempotencyKey}`,
+    const orderId = randomUUID();
+    const placed: AnyEvent = {
+      type: 'OrderPlaced',
+      version: 1,
+      eventId: randomUUID(),
+      orderId,
+      userId: input.userId,
+      occurredAt: now.toISOString(),
+      email: input.email,
+      items: lines,
+      burgers,
+      paymentMethod: input.paymentMethod,
+      totalCents,
+      currency: deps.currency,
+    };
+    // The synchronous baseline does the same steps over HTTP instead of through Kafka.
+    const outbox =
+      opts.mode === 'async'
+        ? outboxRow({ topic: topics.orders, event: placed, correlationId: opts.correlationId })
+        : null;
+    // The answer without its quota part, which the function adds from what it counted.
+    const response: Omit<OrderAccepted, 'quota'> = {
+      orderId,
+      status: 'received',
+      totalCents,
+      currency: deps.currency,
+      items: lines,
+      links: { self: `/orders/${orderId}`, events: `/orders/${orderId}/events` },
+    };
+    const result = await callPlaceOrder([
+      orderId,
+      input.userId,
+      input.email,
+      burgers,
+      JSON.stringify(lines),
+      totalCents,
+      deps.currency,
+      input.paymentMethod,
+      opts.mode,
+      opts.correlationId,
+      now,
+      deps.quota.limit,
+      deps.quota.windowMs,
+      requestHash(input),
+      opts.idempotencyKey ?? null,
+      JSON.stringify(response),
+      outbox && JSON.stringify(outbox),
+    ]);
+    switch (result.outcome) {
+      case 'accepted':
+        if (opts.mode === 'async') deps.onOutboxWrite();
+        return { replayed: false, body: result.body, placed };
+      case 'replayed':
+        return { replayed: true, body: result.body };
+      case 'key_reused':
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'this Idempotency-Key was already used for a different request',
+          {
+            orderId: result.orderId,
+          },
         );
-        const existing = await tx.idempotencyKey.findUnique({ where: { key: opts.idempotencyKey } });
-        if (existing) {
-          if (existing.requestHash !== hash || existing.userId !== input.userId) {
-            throw new AppError(
-              'IDEMPOTENCY_KEY_REUSED',
-              'this Idempotency-Key was already used for a different request',
-              { orderId: existing.orderId },
-            );
-          }
-          return { replayed: true, body: existing.response as unknown as OrderAccepted };
-        }
-      }
-      await tx.$executeRawUnsafe('select pg_advisory_xact_lock(hashtext($1))', `quota:${input.userId}`);
-      const state = evaluateQuota(await countedOrders(tx, input.userId, now), burgers, now, deps.quota);
-      if (!state.allowed) {
+      case 'quota_exceeded': {
+        const counted = result.counted.map((o) => ({ burgers: o.burgers, createdAt: new Date(o.createdAt) }));
+        const state = evaluateQuota(counted, burgers, now, deps.quota);
         throw new AppError(
           'QUOTA_EXCEEDED',
           `at most ${deps.quota.limit} burgers per ${deps.quota.windowMs / 3_600_000} hours: ${state.remaining} left, ${burgers} requested`,
@@ -183,75 +238,22 @@ export function createOrderService(deps: OrderServiceDeps) {
           },
         );
       }
-      const orderId = randomUUID();
-      await tx.order.create({
-        data: {
-          id: orderId,
-          userId: input.userId,
-          email: input.email,
-          burgers,
-          items: lines as unknown as object,
-          totalCents,
-          currency: deps.currency,
-          paymentMethod: input.paymentMethod,
-          status: 'received',
-          mode: opts.mode,
-          correlationId: opts.correlationId,
-          createdAt: now,
-          updatedAt: now,
-        },
-      });
-      await tx.orderStatusHistory.create({ data: { orderId, status: 'received', at: now } });
-      const placed: AnyEvent = {
-        type: 'OrderPlaced',
-        version: 1,
-        eventId: randomUUID(),
-        orderId,
-        userId: input.userId,
-        occurredAt: now.toISOString(),
-        email: input.email,
-        items: lines,
-        burgers,
-        paymentMethod: input.paymentMethod,
-        totalCents,
-        currency: deps.currency,
-      };
-      // The synchronous baseline does the same steps over HTTP instead of through Kafka.
-      if (opts.mode === 'async') {
-        await enqueue(tx, [{ topic: topics.orders, event: placed, correlationId: opts.correlationId }]);
+    }
+  }
+
+  async function callPlaceOrder(params: unknown[]): Promise<PlaceOrderOutcome> {
+    try {
+      const { rows } = await deps.pool.query<{ r: PlaceOrderOutcome }>(PLACE_ORDER_SQL, params);
+      const outcome = rows[0]?.r;
+      if (!outcome) throw new Error('place_order returned nothing');
+      return outcome;
+    } catch (err) {
+      // pg's pool could not hand out a connection in time: saturated, not broken.
+      if ((err as Error).message === 'timeout exceeded when trying to connect') {
+        throw new AppError('OVERLOADED', 'too many orders at once, retry in a moment', {}, { cause: err });
       }
-      const body: OrderAccepted = {
-        orderId,
-        status: 'received',
-        totalCents,
-        currency: deps.currency,
-        items: lines,
-        links: { self: `/orders/${orderId}`, events: `/orders/${orderId}/events` },
-        quota: quotaView(
-          {
-            ...state,
-            used: state.used + burgers,
-            remaining: state.remaining - burgers,
-            nextFreeAt: state.nextFreeAt ?? new Date(now.getTime() + deps.quota.windowMs),
-          },
-          deps.quota,
-        ),
-      };
-      if (opts.idempotencyKey) {
-        await tx.idempotencyKey.create({
-          data: {
-            key: opts.idempotencyKey,
-            userId: input.userId,
-            requestHash: hash,
-            orderId,
-            response: body as unknown as object,
-          },
-        });
-      }
-      return { replayed: false, body, placed };
-    });
-    if (!result.replayed && opts.mode === 'async') deps.onOutboxWrite();
-    return result;
+      throw err;
+    }
   }
 
   /**
