@@ -29,6 +29,14 @@ describe('the error contract', () => {
     expect(res.json().code).toBe('OVERLOADED');
   });
 
+  it('adds Retry-After to an OVERLOADED AppError (the pg pool ran out of connections in time)', async () => {
+    const app = await appThrowing(new AppError('OVERLOADED', 'too many orders at once, retry in a moment'));
+    const res = await app.inject('/boom');
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toEqual({ code: 'OVERLOADED', message: 'too many orders at once, retry in a moment' });
+  });
+
   it('never leaks the internals of an unexpected error', async () => {
     const app = await appThrowing(new Error('password=hunter2 at db.internal'));
     const res = await app.inject('/boom');

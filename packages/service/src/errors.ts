@@ -52,6 +52,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     if (err instanceof AppError) {
       request.log.info({ code: err.code, details: err.details }, err.message);
+      // Saturated, not broken: Retry-After tells a client (or a load balancer) to back off.
+      if (err.code === 'OVERLOADED') reply.header('retry-after', '1');
       return reply.code(err.statusCode).send({ code: err.code, message: err.message, ...err.details });
     }
     if (err.validation) {
