@@ -9,6 +9,13 @@ export interface RelayOptions {
   batchSize?: number;
   /** Fallback poll when no NOTIFY arrives (another process inserted, a notification was lost). */
   pollIntervalMs?: number;
+  /**
+   * After a wake-up (a NOTIFY: a row was written), wait this long before reading the outbox, so
+   * rows written meanwhile leave in the same Kafka batch: fewer, larger produce requests for a
+   * little latency. The relay's counterpart of a producer's linger.ms (kafkajs has none): 0
+   * publishes at once; a full batch never waits.
+   */
+  lingerMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
   retentionMs?: number;
   /** After each published batch, and with the backlog every few seconds (metrics). */
@@ -16,7 +23,12 @@ export interface RelayOptions {
   onBacklog?(rows: number): void;
 }
 
-export const relayDefaults = { batchSize: 500, pollIntervalMs: 500, retentionMs: 60 * 60_000 } as const;
+export const relayDefaults = {
+  batchSize: 500,
+  pollIntervalMs: 500,
+  lingerMs: 0,
+  retentionMs: 60 * 60_000,
+} as const;
 
 // One relay per database publishes at a time (session advisory lock): with several instances
 // of a service, rows still leave in insertion order, so per-user order holds on the topic.
@@ -49,19 +61,32 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
   let pendingWake = false;
   let lastCleanup = 0;
 
+  /** Resolves after `ms`, or earlier with true when woken. */
   const wait = (ms: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<boolean>((resolve) => {
       if (pendingWake) {
         pendingWake = false;
-        return resolve();
+        return resolve(true);
       }
-      const timer = setTimeout(done, ms);
-      function done() {
+      const timer = setTimeout(() => done(false), ms);
+      function done(woken: boolean) {
         clearTimeout(timer);
         wakeUp = null;
+        resolve(woken);
+      }
+      wakeUp = () => done(true);
+    });
+  // Lingering is not interrupted by further wake-ups (they are what it waits for); stop() is.
+  let stopLinger: (() => void) | null = null;
+  const linger = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(timer);
+        stopLinger = null;
         resolve();
       }
-      wakeUp = done;
+      stopLinger = finish;
     });
 
   function wake() {
@@ -146,7 +171,8 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
         }
         await reportBacklog();
         await cleanup();
-        await wait(o.pollIntervalMs);
+        const woken = await wait(o.pollIntervalMs);
+        if (woken && o.lingerMs > 0 && running) await linger(o.lingerMs);
       } catch (err) {
         failures++;
         const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
@@ -174,6 +200,7 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
     async stop() {
       running = false;
       wake();
+      stopLinger?.();
       await loop;
       if (leader) await client.query('select pg_advisory_unlock(hashtext($1))', [RELAY_LOCK]).catch(() => {});
       leader = false;

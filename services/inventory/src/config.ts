@@ -9,6 +9,8 @@ export const ConfigSchema = Type.Object({
   // Stock per ingredient put in an empty database at start-up.
   INVENTORY_SEED_STOCK: Type.Integer({ minimum: 0, default: 1_000_000 }),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
+  // The outbox relay waits this long after a write before publishing, to batch (0: at once).
+  OUTBOX_RELAY_LINGER_MS: env.ms(0),
   LOG_LEVEL: env.logLevel(),
 });
 export type Config = Type.Static<typeof ConfigSchema>;

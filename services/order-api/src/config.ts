@@ -23,6 +23,8 @@ export const ConfigSchema = Type.Object({
   CONSUMER_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 8 }),
   // Set to false to run an API instance that only serves HTTP (the group still needs one member).
   CONSUME: env.bool(true),
+  // The outbox relay waits this long after a write before publishing, to batch (0: at once).
+  OUTBOX_RELAY_LINGER_MS: env.ms(0),
   LOG_LEVEL: env.logLevel(),
 });
 

@@ -22,6 +22,7 @@ await db.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
 
 const relay = createOutboxRelay({
   connectionString: config.DATABASE_URL,
+  lingerMs: config.OUTBOX_RELAY_LINGER_MS,
   producer,
   logger,
   onPublished: metrics.outbox.published,

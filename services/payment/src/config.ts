@@ -21,6 +21,8 @@ export const ConfigSchema = Type.Object({
   // Third-party latency added to every charge, to make the sync/async comparison honest.
   PAYMENT_LATENCY_MS: env.ms(0),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
+  // The outbox relay waits this long after a write before publishing, to batch (0: at once).
+  OUTBOX_RELAY_LINGER_MS: env.ms(0),
   LOG_LEVEL: env.logLevel(),
 });
 export type Config = Type.Static<typeof ConfigSchema>;

@@ -23,6 +23,7 @@ const metrics = createMetrics('payment');
 const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
 const relay = createOutboxRelay({
   connectionString: config.DATABASE_URL,
+  lingerMs: config.OUTBOX_RELAY_LINGER_MS,
   producer,
   logger,
   onPublished: metrics.outbox.published,

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createProducer, type Logger, type Producer } from '@akaso/kafka';
+import { stack, testKafka, withAdmin } from '@akaso/testkit';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOutboxRelay } from '../src/index.ts';
+
+// The relay against the real PostgreSQL and the real brokers, in a database and on a topic of
+// its own (so no service consumes what it publishes). A spy around the real producer counts the
+// Kafka batches.
+const database = 'outbox_relay_it';
+const topic = 'outbox-relay-it';
+const url = `${stack.postgres}/${database}`;
+const outboxSql = readFileSync(join(import.meta.dirname, '..', 'sql', 'outbox.sql'), 'utf8');
+
+let producer: Producer;
+const quiet: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  connectionString: string,
+  text: string,
+  values: unknown[] = [],
+) {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  await sql(`${stack.postgres}/postgres`, `drop database if exists ${database} with (force)`);
+  await sql(`${stack.postgres}/postgres`, `create database ${database}`);
+  await sql(url, outboxSql);
+  await withAdmin(async (admin) => {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 3, replicationFactor: 3 }],
+      waitForLeaders: true,
+    });
+  });
+  producer = createProducer(testKafka());
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await sql(`${stack.postgres}/postgres`, `drop database if exists ${database} with (force)`);
+});
+
+/** Runs a relay with `lingerMs`, writes `rows` outbox rows one statement at a time `gapMs` apart. */
+async function publishSpaced(lingerMs: number, rows: number, gapMs: number) {
+  const batches: number[] = [];
+  const spy: Producer = {
+    ...producer,
+    sendBatch: async (batch) => {
+      batches.push(batch.topicMessages?.reduce((n, t) => n + t.messages.length, 0) ?? 0);
+      return producer.sendBatch(batch);
+    },
+  };
+  const relay = createOutboxRelay({
+    connectionString: url,
+    producer: spy,
+    logger: quiet,
+    lingerMs,
+    pollIntervalMs: 60_000, // only NOTIFY wakes it: the test is about what a wake-up does
+  });
+  await relay.start();
+  try {
+    await expect.poll(() => relay.isLeader, { timeout: 10_000 }).toBe(true);
+    const runId = crypto.randomUUID();
+    for (let i = 0; i < rows; i++) {
+      await sql(
+        url,
+        `insert into "outbox" ("event_id", "topic", "key", "payload", "headers")
+         values (gen_random_uuid(), $1, $2, $3::jsonb, '{}'::jsonb)`,
+        [topic, `user-${i % 2}`, JSON.stringify({ runId, i })],
+      );
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+    await expect
+      .poll(
+        async () =>
+          (
+            await sql<{ n: number }>(
+              url,
+              'select count(*)::int as n from "outbox" where published_at is null',
+            )
+          )[0]?.n,
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(0);
+    return batches;
+  } finally {
+    await relay.stop();
+  }
+}
+
+describe('the outbox relay linger (OUTBOX_RELAY_LINGER_MS)', () => {
+  it('with 0, publishes each write as it comes: several Kafka batches', async () => {
+    const batches = await publishSpaced(0, 5, 150);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(batches.length).toBeGreaterThan(1);
+  });
+
+  it('with a linger longer than the burst, sends the writes of the burst in one Kafka batch', async () => {
+    const batches = await publishSpaced(2_000, 5, 50);
+    expect(batches).toEqual([5]);
+  });
+});
