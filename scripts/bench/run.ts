@@ -1,12 +1,14 @@
 /**
- * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync]
+ * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync] [--linger 0,5]
  *
  * Brings up the local stack, then runs the Christmas rush at the same offered load in each mode,
  * one after the other, and writes bench/results/<timestamp>.json with, per mode: offered and
  * accepted orders/s, time-to-accept p50/p95/p99, end-to-end latency (accepted → confirmation in
  * the SMTP sink) p50/p99, max consumer lag per group and the time to drain it after the peak,
  * CPU seconds of every process of the stack per order, the audit's verdict; and the async/sync
- * ratios. --realistic adds third-party latency: payment 300 ms, SMTP 100 ms.
+ * ratios. --realistic adds third-party latency: payment 300 ms, SMTP 100 ms. --linger runs the
+ * async mode once per outbox-relay linger (OUTBOX_RELAY_LINGER_MS, the relay's linger.ms): the
+ * first value is the baseline ("async"), each other one a case "async-linger<ms>".
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -30,11 +32,27 @@ const { values } = parseArgs({
     users: { type: 'string', default: '5000' },
     realistic: { type: 'boolean', default: false },
     modes: { type: 'string', default: 'async,sync' },
+    linger: { type: 'string', default: '0,5' },
   },
 });
 const rate = Number(values.rate);
 const hold = Number(values.hold);
 const modes = values.modes.split(',').filter((m): m is 'async' | 'sync' => m === 'async' || m === 'sync');
+const lingers = values.linger.split(',').map(Number);
+if (lingers.length === 0 || lingers.some((l) => !Number.isInteger(l) || l < 0)) {
+  throw new Error(`--linger expects a comma-separated list of milliseconds, got ${values.linger}`);
+}
+/** The runs: sync once, async once per linger; all at the same offered load. */
+interface BenchCase {
+  name: string;
+  mode: 'async' | 'sync';
+  lingerMs: number;
+}
+const cases: BenchCase[] = modes.flatMap((mode): BenchCase[] =>
+  mode === 'sync'
+    ? [{ name: 'sync', mode, lingerMs: lingers[0] ?? 0 }]
+    : lingers.map((l, i) => ({ name: i === 0 ? 'async' : `async-linger${l}`, mode, lingerMs: l })),
+);
 const thirdParty = values.realistic
   ? { PAYMENT_LATENCY_MS: '300', SMTP_LATENCY_MS: '100' }
   : { PAYMENT_LATENCY_MS: '0', SMTP_LATENCY_MS: '0' };
@@ -107,7 +125,7 @@ async function lagByGroup(admin: ReturnType<typeof kafka.admin>): Promise<Record
   return out;
 }
 
-async function runCase(mode: 'async' | 'sync') {
+async function runCase(mode: 'async' | 'sync', name: string) {
   const runId = `${mode}${Date.now().toString(36)}`;
   const admin = kafka.admin();
   await admin.connect();
@@ -125,7 +143,7 @@ async function runCase(mode: 'async' | 'sync') {
     }
   })();
   const cpuBefore = stackCpuSeconds();
-  console.error(`\n== ${mode}: peak ${rate} orders/s for ${hold}s (run ${runId})`);
+  console.error(`\n== ${name}: peak ${rate} orders/s for ${hold}s (run ${runId})`);
   const rushStarted = Date.now();
   const rush = await runRush({
     baseUrl: apiUrl,
@@ -168,15 +186,27 @@ async function runCase(mode: 'async' | 'sync') {
 }
 
 await startStack(consoleReporter, { services: false });
-// Services restarted with the bench's third-party latency (and quieter logs).
-await stopServices();
-await startServices(consoleReporter, defaultScale, { ...thirdParty, LOG_LEVEL: 'warn' });
-console.error(
-  `services: ${(await runningInstances()).map((i) => `${i.service}-${i.i}`).join(', ')}; ${cpus().length} cores`,
-);
+let servicesLinger: number | null = null;
+/** Services restarted with the bench's third-party latency, the case's linger, quieter logs. */
+async function servicesWith(lingerMs: number) {
+  if (servicesLinger === lingerMs) return;
+  await stopServices();
+  await startServices(consoleReporter, defaultScale, {
+    ...thirdParty,
+    OUTBOX_RELAY_LINGER_MS: String(lingerMs),
+    LOG_LEVEL: 'warn',
+  });
+  servicesLinger = lingerMs;
+  console.error(
+    `services: ${(await runningInstances()).map((i) => `${i.service}-${i.i}`).join(', ')}; OUTBOX_RELAY_LINGER_MS=${lingerMs}; ${cpus().length} cores`,
+  );
+}
 
-const results: Record<string, Awaited<ReturnType<typeof runCase>>> = {};
-for (const mode of modes) results[mode] = await runCase(mode);
+const results: Record<string, Awaited<ReturnType<typeof runCase>> & { lingerMs: number }> = {};
+for (const c of cases) {
+  await servicesWith(c.lingerMs);
+  results[c.name] = { lingerMs: c.lingerMs, ...(await runCase(c.mode, c.name)) };
+}
 
 const ratio = (a?: number, b?: number) => (a && b ? Math.round((b / a) * 10) / 10 : null);
 const report = {
@@ -187,21 +217,43 @@ const report = {
   ratios: {
     syncOverAsyncTimeToAcceptP99: ratio(results.async?.timeToAccept.p99Ms, results.sync?.timeToAccept.p99Ms),
     asyncOverSyncAcceptedRps: ratio(results.sync?.acceptedRps, results.async?.acceptedRps),
+    // Each linger against the first (baseline) one, same offered load, same run.
+    linger: Object.fromEntries(
+      cases
+        .filter((c) => c.name.startsWith('async-linger'))
+        .map((c) => [
+          c.name,
+          {
+            acceptedRpsOverBaseline: ratio(results.async?.acceptedRps, results[c.name]?.acceptedRps),
+            endToEndP99OverBaseline: ratio(results.async?.endToEndMs.p99, results[c.name]?.endToEndMs.p99),
+            cpuPerOrderOverBaseline: ratio(
+              results.async?.cpuMsPerOrder ?? undefined,
+              results[c.name]?.cpuMsPerOrder ?? undefined,
+            ),
+          },
+        ]),
+    ),
   },
   verdict: Object.values(results).every((r) => r.audit.ok && r.failed === 0) ? 'pass' : 'fail',
 };
 const file = join(repoRoot, 'bench', 'results', `${report.at.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
+const names = cases.map((c) => c.name);
 const row = (label: string, f: (r: (typeof results)[string]) => unknown) =>
-  `${label.padEnd(34)}${modes.map((m) => String(results[m] ? f(results[m]) : '-').padStart(14)).join('')}`;
-console.log(`\n${''.padEnd(34)}${modes.map((m) => m.padStart(14)).join('')}`);
+  `${label.padEnd(34)}${names.map((m) => String(results[m] ? f(results[m]) : '-').padStart(18)).join('')}`;
+console.log(`\n${''.padEnd(34)}${names.map((m) => m.padStart(18)).join('')}`);
 console.log(row('offered orders/s', (r) => r.offeredRps));
 console.log(row('accepted orders/s', (r) => r.acceptedRps));
 console.log(row('refused by the rule (429)', (r) => r.refused));
 console.log(row('failed (5xx, errors)', (r) => r.failed));
-console.log(row('time to accept p50 / p99 (ms)', (r) => `${r.timeToAccept.p50Ms} / ${r.timeToAccept.p99Ms}`));
-console.log(row('time to accept p95 (ms)', (r) => r.timeToAccept.p95Ms));
+console.log(
+  row(
+    'time to accept p50 / p99 (ms)',
+    (r) => `${Math.round(r.timeToAccept.p50Ms)} / ${Math.round(r.timeToAccept.p99Ms)}`,
+  ),
+);
+console.log(row('time to accept p95 (ms)', (r) => Math.round(r.timeToAccept.p95Ms)));
 console.log(row('end-to-end p50 / p99 (ms)', (r) => `${r.endToEndMs.p50} / ${r.endToEndMs.p99}`));
 console.log(
   row(
