@@ -3,6 +3,7 @@ import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs'
 import { ACKS_ALL } from './client.ts';
 import { dlqMessage } from './dlq.ts';
 import { backoffMs, classifyError, type RetryOptions, retryDefaults } from './errors.ts';
+import { runKeyed } from './keyed.ts';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -49,8 +50,13 @@ export interface ConsumerRunnerOptions {
   producer: Producer;
   logger: Logger;
   retry?: Partial<RetryOptions>;
-  /** Partitions handled in parallel by this instance; order within a partition is kept. */
+  /** Partitions handled in parallel by this instance. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Messages of different keys handled at once inside one partition (never two of one key:
+   * each user's events stay in order). 1 = one message at a time per partition.
+   */
+  keyConcurrency?: number;
   metrics?: ConsumerMetrics;
   sessionTimeoutMs?: number;
 }
@@ -59,6 +65,9 @@ export const consumerDefaults = {
   // One in flight per partition (12): a handler waiting on a slow third party (a 300 ms card
   // charge) then holds up only its own partition. Order within a partition is kept.
   partitionsConsumedConcurrently: 12,
+  // …and inside a partition, up to 4 users' messages at once: with 12 partitions and a 300 ms
+  // third party that is 160 messages/s per instance instead of 40.
+  keyConcurrency: 4,
   sessionTimeoutMs: 30_000,
   heartbeatIntervalMs: 3_000,
 } as const;
@@ -203,20 +212,28 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
           const topic = batch.topic as TopicName;
           metrics?.onBatch?.({ topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
           let lastDone: string | null = null;
-          for (const message of batch.messages) {
-            // On shutdown or rebalance, stop after the message in hand; what is done gets committed.
-            if (!isRunning() || isStale()) break;
-            await processOne(topic, batch.partition, message, heartbeat);
-            resolveOffset(message.offset);
-            lastDone = message.offset;
-            await heartbeat();
-          }
+          const { error } = await runKeyed(batch.messages, {
+            concurrency: opts.keyConcurrency ?? consumerDefaults.keyConcurrency,
+            keyOf: (m) => m.key?.toString('latin1') ?? '',
+            process: (m) => processOne(topic, batch.partition, m, heartbeat),
+            // On shutdown or rebalance, start nothing new; what is in hand finishes and is committed.
+            shouldStop: () => !isRunning() || isStale(),
+            onPrefix: (i) => {
+              const offset = batch.messages[i]?.offset;
+              if (offset === undefined) return;
+              resolveOffset(offset);
+              lastDone = offset;
+            },
+            onSettled: () => heartbeat(),
+          });
+          // Only the prefix that is done is committed; after a failure the rest is redelivered.
           if (lastDone !== null && !isStale()) {
             // Commit after the side effects: at-least-once; the next offset is the one to read.
             await consumer.commitOffsets([
               { topic, partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() },
             ]);
           }
+          if (error) throw error;
         },
       });
     },

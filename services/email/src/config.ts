@@ -14,6 +14,8 @@ export const ConfigSchema = Type.Object({
   SMTP_LATENCY_MS: env.ms(0),
   SMTP_POOL_SIZE: Type.Integer({ minimum: 1, default: 5 }),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
+  // Messages of different users handled at once inside one partition (one user's stay in order).
+  CONSUMER_KEY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   LOG_LEVEL: env.logLevel(),
 });
 export type Config = Type.Static<typeof ConfigSchema>;

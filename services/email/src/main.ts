@@ -36,6 +36,7 @@ const email = createEmailService({
 });
 
 const consumer = createConsumerRunner({
+  keyConcurrency: config.CONSUMER_KEY_CONCURRENCY,
   kafka,
   groupId: GROUP,
   topics: [topics.orderStatus, topics.payments],

@@ -32,6 +32,7 @@ const inventory = createInventoryService({ db, onOutboxWrite: () => relay.wake()
 await inventory.seed(config.INVENTORY_SEED_STOCK);
 
 const consumer = createConsumerRunner({
+  keyConcurrency: config.CONSUMER_KEY_CONCURRENCY,
   kafka,
   groupId: GROUP,
   topics: [topics.orders, topics.payments],

@@ -25,6 +25,8 @@ export const ConfigSchema = Type.Object({
   CONSUME: env.bool(true),
   // The outbox relay waits this long after a write before publishing, to batch (0: at once).
   OUTBOX_RELAY_LINGER_MS: env.ms(0),
+  // Messages of different users handled at once inside one partition (one user's stay in order).
+  CONSUMER_KEY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   LOG_LEVEL: env.logLevel(),
 });
 

@@ -58,6 +58,7 @@ const placeSync = createSyncFlow(orders, {
 });
 
 const consumer = createConsumerRunner({
+  keyConcurrency: config.CONSUMER_KEY_CONCURRENCY,
   kafka,
   groupId: GROUP,
   topics: [topics.inventory, topics.payments],

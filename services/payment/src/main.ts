@@ -40,6 +40,7 @@ const charge = createStripeGateway({
 const payments = createPaymentService({ db, charge, onOutboxWrite: () => relay.wake() });
 
 const consumer = createConsumerRunner({
+  keyConcurrency: config.CONSUMER_KEY_CONCURRENCY,
   kafka,
   groupId: GROUP,
   topics: [topics.inventory],
