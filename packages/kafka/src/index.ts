@@ -1,4 +1,12 @@
 export type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+export {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ConfigResourceTypes,
+  ConfigSource,
+  ResourcePatternTypes,
+} from './admin-enums.ts';
 export type { KafkaClientOptions } from './client.ts';
 export { ACKS_ALL, clientDefaults, createKafka, createProducer, producerDefaults } from './client.ts';
 export type { ClusterState, GroupMember, PartitionState } from './cluster.ts';
