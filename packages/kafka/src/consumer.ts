@@ -1,6 +1,7 @@
 import { decodeEvent, type EventOf, headers as h, type TopicName } from '@akaso/contracts';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { ACKS_ALL } from './client.ts';
+import { type CommitPolicy, commitPolicyFromEnv } from './commit-policy.ts';
 import { dlqMessage } from './dlq.ts';
 import { backoffMs, classifyError, type RetryOptions, retryDefaults } from './errors.ts';
 
@@ -53,6 +54,13 @@ export interface ConsumerRunnerOptions {
   partitionsConsumedConcurrently?: number;
   metrics?: ConsumerMetrics;
   sessionTimeoutMs?: number;
+  /**
+   * Manual commits after processing (the default). Auto-commit exists only to show its pitfall
+   * (workshop lab 4); without this option the runner reads KAFKA_AUTO_COMMIT (default off).
+   */
+  commitPolicy?: Partial<CommitPolicy>;
+  /** Decodes a message value; defaults to the topic's contract (decodeEvent). For lab topics. */
+  decode?: (topic: TopicName, value: Buffer | null) => unknown;
 }
 
 export const consumerDefaults = {
@@ -89,6 +97,14 @@ export interface ConsumerRunner {
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
   const retry = { ...retryDefaults, ...opts.retry };
   const { logger, metrics, groupId } = opts;
+  const commit = { ...commitPolicyFromEnv(process.env), ...opts.commitPolicy };
+  const decode = opts.decode ?? decodeEvent;
+  if (commit.autoCommit) {
+    logger.warn(
+      { groupId, intervalMs: commit.autoCommitIntervalMs },
+      'AUTO-COMMIT is on: a crash can lose or repeat messages',
+    );
+  }
   const consumer = opts.kafka.consumer({
     groupId,
     sessionTimeout: opts.sessionTimeoutMs ?? consumerDefaults.sessionTimeoutMs,
@@ -149,7 +165,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        const event = decodeEvent(topic, message.value);
+        const event = decode(topic, message.value) as EventOf<typeof topic>;
         await opts.handler(topic, event, ctx);
         metrics?.onProcessed?.({ topic, partition, durationMs: performance.now() - started, outcome: 'ok' });
         return;
@@ -195,20 +211,37 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       await consumer.connect();
       await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
       await consumer.run({
-        autoCommit: false,
+        autoCommit: commit.autoCommit,
+        ...(commit.autoCommit ? { autoCommitInterval: commit.autoCommitIntervalMs } : {}),
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently:
           opts.partitionsConsumedConcurrently ?? consumerDefaults.partitionsConsumedConcurrently,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({
+          batch,
+          resolveOffset,
+          heartbeat,
+          isRunning,
+          isStale,
+          commitOffsetsIfNecessary,
+        }) => {
           const topic = batch.topic as TopicName;
           metrics?.onBatch?.({ topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
+          if (commit.autoCommit && batch.messages.length > 0) {
+            // The pitfall, as the Java client's enable.auto.commit does it: the position that gets
+            // committed is everything fetched, on a timer, not what has been processed.
+            resolveOffset(batch.lastOffset());
+          }
           let lastDone: string | null = null;
           for (const message of batch.messages) {
             // On shutdown or rebalance, stop after the message in hand; what is done gets committed.
             if (!isRunning() || isStale()) break;
             await processOne(topic, batch.partition, message, heartbeat);
-            resolveOffset(message.offset);
-            lastDone = message.offset;
+            if (commit.autoCommit) {
+              await commitOffsetsIfNecessary();
+            } else {
+              resolveOffset(message.offset);
+              lastDone = message.offset;
+            }
             await heartbeat();
           }
           if (lastDone !== null && !isStale()) {

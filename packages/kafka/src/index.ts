@@ -11,6 +11,8 @@ export type { KafkaClientOptions } from './client.ts';
 export { ACKS_ALL, clientDefaults, createKafka, createProducer, producerDefaults } from './client.ts';
 export type { ClusterState, GroupMember, PartitionState } from './cluster.ts';
 export { describeClusterState, describeGroupMembers } from './cluster.ts';
+export type { CommitPolicy } from './commit-policy.ts';
+export { CommitPolicyError, commitPolicyDefaults, commitPolicyFromEnv } from './commit-policy.ts';
 export type {
   ConsumerMetrics,
   ConsumerRunner,
