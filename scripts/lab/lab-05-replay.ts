@@ -73,13 +73,23 @@ export const lab: Lab = {
     if (placed.status !== 202 || !placed.orderId) throw new Error(`POST /orders answered ${placed.status}`);
     const orderId = placed.orderId;
     const status = await waitTerminal(orderId, 90_000);
-    await until(`the confirmation and the receipt of ${orderId.slice(0, 8)}`, async () => (await mailsForOrder(orderId)) >= 2, 60_000, 500);
+    await until(
+      `the confirmation and the receipt of ${orderId.slice(0, 8)}`,
+      async () => (await mailsForOrder(orderId)) >= 2,
+      60_000,
+      500,
+    );
     // Let every mail of earlier work land first, so a change in the total means a duplicate.
-    const mailsBefore = await until('the mail total to settle', async () => {
-      const a = await mailTotal();
-      await new Promise((r) => setTimeout(r, 2_000));
-      return (await mailTotal()) === a ? a : null;
-    }, 60_000, 0);
+    const mailsBefore = await until(
+      'the mail total to settle',
+      async () => {
+        const a = await mailTotal();
+        await new Promise((r) => setTimeout(r, 2_000));
+        return (await mailTotal()) === a ? a : null;
+      },
+      60_000,
+      0,
+    );
     const rowsBefore = await sentEmailRows();
 
     if (!instanceRunning('email', 1)) throw new Error('email-1 is not running: start the stack first');
@@ -88,14 +98,26 @@ export const lab: Lab = {
     let ends = new Map<string, Map<number, bigint>>();
     let toReplay = 0n;
     try {
-      await until('the email group to be empty', () =>
-        withAdmin(kafka, async (a) => ['Empty', 'Dead'].includes((await describeGroupMembers(a, group)).state)),
-      60_000, 500);
+      await until(
+        'the email group to be empty',
+        () =>
+          withAdmin(kafka, async (a) =>
+            ['Empty', 'Dead'].includes((await describeGroupMembers(a, group)).state),
+          ),
+        60_000,
+        500,
+      );
       await withAdmin(kafka, async (admin) => {
         for (const t of replayed) await admin.resetOffsets({ groupId: group, topic: t, earliest: true });
         ends = new Map(
           await Promise.all(
-            replayed.map(async (t) => [t, new Map((await admin.fetchTopicOffsets(t)).map((o) => [o.partition, BigInt(o.high)]))] as const),
+            replayed.map(
+              async (t) =>
+                [
+                  t,
+                  new Map((await admin.fetchTopicOffsets(t)).map((o) => [o.partition, BigInt(o.high)])),
+                ] as const,
+            ),
           ),
         );
       });
@@ -104,17 +126,36 @@ export const lab: Lab = {
       log('starting the email service again: it re-reads everything…');
       await startInstance('email', 1);
     }
-    report.check('the reset rewound the group to the beginning', toReplay > 0n, `${toReplay} events to re-read`);
+    report.check(
+      'the reset rewound the group to the beginning',
+      toReplay > 0n,
+      `${toReplay} events to re-read`,
+    );
     const started = Date.now();
-    await until('the email group to catch up with the replay', async () => (await lag(kafka, ends)) <= 0n, 300_000, 2_000);
+    await until(
+      'the email group to catch up with the replay',
+      async () => (await lag(kafka, ends)) <= 0n,
+      300_000,
+      2_000,
+    );
     report.figure('replay took (s)', ((Date.now() - started) / 1000).toFixed(1));
     const mailsAfter = await mailTotal();
-    report.check('no customer got a second email', mailsAfter === mailsBefore, `Mailpit ${mailsBefore} → ${mailsAfter} mails`);
-    report.check('the sent-mail log did not grow', (await sentEmailRows()) === rowsBefore, `${rowsBefore} rows`);
+    report.check(
+      'no customer got a second email',
+      mailsAfter === mailsBefore,
+      `Mailpit ${mailsBefore} → ${mailsAfter} mails`,
+    );
+    report.check(
+      'the sent-mail log did not grow',
+      (await sentEmailRows()) === rowsBefore,
+      `${rowsBefore} rows`,
+    );
     report.check('this order still has exactly its 2 mails', (await mailsForOrder(orderId)) === 2);
 
     // A projection rebuilt from the log alone: the order's last status event decides.
-    const events = (await readTopic(kafka, topics.orderStatus, { timeoutMs: 120_000 })).filter((m) => m.key === user);
+    const events = (await readTopic(kafka, topics.orderStatus, { timeoutMs: 120_000 })).filter(
+      (m) => m.key === user,
+    );
     const projection = new Map<string, string>();
     for (const m of events) {
       const e = JSON.parse(m.value ?? '{}') as { orderId: string; type: string };
