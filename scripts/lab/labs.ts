@@ -1,4 +1,5 @@
 import type { Lab } from './lab.ts';
+import { lab as lab01 } from './lab-01-sync-vs-async.ts';
 import { lab as lab02 } from './lab-02-keys.ts';
 import { lab as lab03 } from './lab-03-groups.ts';
 import { lab as lab04 } from './lab-04-offsets.ts';
@@ -10,6 +11,6 @@ import { lab as lab09 } from './lab-09-poison.ts';
 import { lab as lab11 } from './lab-11-dynamic-config.ts';
 
 /** Every lab, in workshop order; `pnpm lab <n> verify` runs one. */
-export const labs: Lab[] = [lab02, lab03, lab04, lab05, lab06, lab09, lab07, lab08, lab11].sort(
+export const labs: Lab[] = [lab01, lab02, lab03, lab04, lab05, lab06, lab09, lab07, lab08, lab11].sort(
   (a, b) => a.id - b.id,
 );
