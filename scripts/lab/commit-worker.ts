@@ -22,7 +22,7 @@ const msPerMessage = Number(process.env.LAB_MS_PER_MESSAGE ?? 20);
 
 const kafka = createKafka({
   clientId: `lab-commit-worker-${process.pid}`,
-  brokers: bootstrapServers,
+  brokers: process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers,
   logLevel: 'nothing',
 });
 const producer = createProducer(kafka);
