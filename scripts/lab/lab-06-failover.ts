@@ -47,6 +47,8 @@ export const lab: Lab = {
         sent = p.sent;
       },
     });
+    // Awaited later; marked handled now so a failure meanwhile is not an unhandled rejection.
+    rush.catch(() => undefined);
     let restarted = false;
     try {
       await until('the rush to get going', async () => sent >= 15, 30_000, 200);
@@ -121,9 +123,12 @@ export const lab: Lab = {
         result.failed === 0 && result.accepted > 0,
         `${result.failed} failed`,
       );
-    } finally {
+    } catch (err) {
+      // Leave the stack healthy even when the experiment failed half-way: broker back, full ISR.
       if (!restarted && kafkaNodePids()[victim - 1] === null) await startBroker(victim);
       await rush.catch(() => undefined);
+      await waitFullIsr(kafka).catch(() => undefined);
+      throw err;
     }
     log('waiting for every partition to be back to 3 in-sync replicas…');
     const healed = await waitFullIsr(kafka, [...pipelineTopics, strictTopic]);
