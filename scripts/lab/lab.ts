@@ -214,9 +214,14 @@ export async function readTopic(
         }
       },
     });
+    // Partitions with nothing to read are parked at their end, so no history is fetched for them.
     for (const o of ends) {
       const from = opts.from?.get(o.partition);
-      if (pending.has(o.partition)) consumer.seek({ topic, partition: o.partition, offset: from ?? o.low });
+      consumer.seek({
+        topic,
+        partition: o.partition,
+        offset: pending.has(o.partition) ? (from ?? o.low) : o.high,
+      });
     }
     const timeout = opts.timeoutMs ?? 60_000;
     await Promise.race([
