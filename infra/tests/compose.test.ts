@@ -48,6 +48,9 @@ describe('docker-compose.yml agrees with the local stack', () => {
       const port = node.brokerPort - portOffset; // compose always uses the unshifted topology
       expect(svc?.ports).toContain(`${port}:${port}`);
       expect(String(svc?.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(`localhost:${port}`);
+      const secure = node.securePort - portOffset;
+      expect(svc?.ports).toContain(`${secure}:${secure}`);
+      expect(String(svc?.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(`SECURE://localhost:${secure}`);
       expect(String(svc?.environment?.KAFKA_AUTO_CREATE_TOPICS_ENABLE)).toBe('false');
       expect(Number(svc?.environment?.KAFKA_MIN_INSYNC_REPLICAS)).toBe(2);
     }

@@ -47,7 +47,14 @@ export async function startStripeMock(reporter: Reporter): Promise<void> {
     versions.STRIPE_MOCK_VERSION,
     'stripe-mock',
   );
-  startDetached('stripe-mock', bin, ['-http-addr', `${host}:${stripeMock.port}`]);
+  // stripe-mock also serves HTTPS, on 12112 unless told otherwise: pin it beside the HTTP port so
+  // AKASO_PORT_OFFSET moves it too (two stacks on one machine otherwise collide there).
+  startDetached('stripe-mock', bin, [
+    '-http-addr',
+    `${host}:${stripeMock.port}`,
+    '-https-addr',
+    `${host}:${stripeMock.port + 1}`,
+  ]);
   await waitFor('stripe-mock', () => portOpen(stripeMock.port), { timeoutMs: 30_000 });
   reporter.done(`stripe-mock: listening on http://${host}:${stripeMock.port}`);
 }

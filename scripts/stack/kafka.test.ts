@@ -44,4 +44,18 @@ describe('serverProperties', () => {
       expect(p.get('transaction.state.log.min.isr')).toBe('2');
     }
   });
+
+  it('adds the secure profile without touching the pipeline: SCRAM on SECURE, ACLs, PLAINTEXT a super user', () => {
+    kafka.nodes.forEach((node, i) => {
+      const p = all[i] as Map<string, string>;
+      expect(p.get('listeners')).toContain(`SECURE://127.0.0.1:${node.securePort}`);
+      expect(p.get('advertised.listeners')).toContain(`SECURE://127.0.0.1:${node.securePort}`);
+      expect(p.get('listener.security.protocol.map')).toContain('SECURE:SASL_PLAINTEXT');
+      expect(p.get('listener.security.protocol.map')).toContain('PLAINTEXT:PLAINTEXT');
+      expect(p.get('inter.broker.listener.name')).toBe('PLAINTEXT');
+      expect(p.get('sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512');
+      expect(p.get('super.users')).toBe('User:ANONYMOUS');
+      expect(p.get('allow.everyone.if.no.acl.found')).toBe('true');
+    });
+  });
 });

@@ -68,9 +68,19 @@ export function serverProperties(node: KafkaNode): string {
     'process.roles': 'broker,controller',
     'node.id': node.id,
     'controller.quorum.voters': controllerQuorumVoters,
-    listeners: `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort},SECURE://${host}:${node.securePort}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort},SECURE://${host}:${node.securePort}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SECURE:SASL_PLAINTEXT',
+    // The secure profile (workshop lab 10): clients on SECURE authenticate with SCRAM-SHA-512 and
+    // ACLs decide what each may do. The pipeline keeps using PLAINTEXT, whose principal
+    // (ANONYMOUS, also the controllers') is a super user, so it is unaffected; topics without
+    // any ACL stay open to authenticated users too. Only `secure.*` topics carry ACLs.
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    'listener.name.secure.scram-sha-512.sasl.jaas.config':
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found': true,
+    'super.users': 'User:ANONYMOUS',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': join(nodeDir(node), 'data'),

@@ -5,6 +5,7 @@ import {
   Partitioners,
   type Producer,
   type ProducerConfig,
+  type SASLOptions,
 } from 'kafkajs';
 
 export interface KafkaClientOptions {
@@ -20,6 +21,8 @@ export interface KafkaClientOptions {
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** SASL credentials, for the cluster's SASL_PLAINTEXT listeners (the secure profile). */
+  sasl?: SASLOptions;
 }
 
 const levels = {
@@ -56,6 +59,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
           },
         }
       : {}),
+    ...(opts.sasl ? { sasl: opts.sasl } : {}),
     connectionTimeout: opts.connectionTimeoutMs,
     requestTimeout: opts.requestTimeoutMs,
     // A broker that dies mid-request is routine (rolling restarts, the failover lab): retry with

@@ -1,6 +1,7 @@
 import { decodeEvent, type EventOf, headers as h, type TopicName } from '@akaso/contracts';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { ACKS_ALL } from './client.ts';
+import { type CommitPolicy, commitPolicyFromEnv } from './commit-policy.ts';
 import { dlqMessage } from './dlq.ts';
 import { backoffMs, classifyError, type RetryOptions, retryDefaults } from './errors.ts';
 import { runKeyed } from './keyed.ts';
@@ -59,6 +60,13 @@ export interface ConsumerRunnerOptions {
   keyConcurrency?: number;
   metrics?: ConsumerMetrics;
   sessionTimeoutMs?: number;
+  /**
+   * Manual commits after processing (the default). Auto-commit exists only to show its pitfall
+   * (workshop lab 4); without this option the runner reads KAFKA_AUTO_COMMIT (default off).
+   */
+  commitPolicy?: Partial<CommitPolicy>;
+  /** Decodes a message value; defaults to the topic's contract (decodeEvent). For lab topics. */
+  decode?: (topic: TopicName, value: Buffer | null) => unknown;
 }
 
 export const consumerDefaults = {
@@ -98,6 +106,14 @@ export interface ConsumerRunner {
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
   const retry = { ...retryDefaults, ...opts.retry };
   const { logger, metrics, groupId } = opts;
+  const commit = { ...commitPolicyFromEnv(process.env), ...opts.commitPolicy };
+  const decode = opts.decode ?? decodeEvent;
+  if (commit.autoCommit) {
+    logger.warn(
+      { groupId, intervalMs: commit.autoCommitIntervalMs },
+      'AUTO-COMMIT is on: a crash can lose or repeat messages',
+    );
+  }
   const consumer = opts.kafka.consumer({
     groupId,
     sessionTimeout: opts.sessionTimeoutMs ?? consumerDefaults.sessionTimeoutMs,
@@ -158,7 +174,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        const event = decodeEvent(topic, message.value);
+        const event = decode(topic, message.value) as EventOf<typeof topic>;
         await opts.handler(topic, event, ctx);
         metrics?.onProcessed?.({ topic, partition, durationMs: performance.now() - started, outcome: 'ok' });
         return;
@@ -204,13 +220,26 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       await consumer.connect();
       await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
       await consumer.run({
-        autoCommit: false,
+        autoCommit: commit.autoCommit,
+        ...(commit.autoCommit ? { autoCommitInterval: commit.autoCommitIntervalMs } : {}),
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently:
           opts.partitionsConsumedConcurrently ?? consumerDefaults.partitionsConsumedConcurrently,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({
+          batch,
+          resolveOffset,
+          heartbeat,
+          isRunning,
+          isStale,
+          commitOffsetsIfNecessary,
+        }) => {
           const topic = batch.topic as TopicName;
           metrics?.onBatch?.({ topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
+          if (commit.autoCommit && batch.messages.length > 0) {
+            // The pitfall, as the Java client's enable.auto.commit does it: the position that gets
+            // committed is everything fetched, on a timer, not what has been processed.
+            resolveOffset(batch.lastOffset());
+          }
           let lastDone: string | null = null;
           const { error } = await runKeyed(batch.messages, {
             concurrency: opts.keyConcurrency ?? consumerDefaults.keyConcurrency,
@@ -219,12 +248,16 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
             // On shutdown or rebalance, start nothing new; what is in hand finishes and is committed.
             shouldStop: () => !isRunning() || isStale(),
             onPrefix: (i) => {
+              if (commit.autoCommit) return; // the timer commits what was fetched, not what is done
               const offset = batch.messages[i]?.offset;
               if (offset === undefined) return;
               resolveOffset(offset);
               lastDone = offset;
             },
-            onSettled: () => heartbeat(),
+            onSettled: async () => {
+              if (commit.autoCommit) await commitOffsetsIfNecessary();
+              await heartbeat();
+            },
           });
           // Only the prefix that is done is committed; after a failure the rest is redelivered.
           if (lastDone !== null && !isStale()) {

@@ -1,8 +1,18 @@
 export type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Message, Producer } from 'kafkajs';
+export {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ConfigResourceTypes,
+  ConfigSource,
+  ResourcePatternTypes,
+} from './admin-enums.ts';
 export type { KafkaClientOptions } from './client.ts';
 export { ACKS_ALL, clientDefaults, createKafka, createProducer, producerDefaults } from './client.ts';
 export type { ClusterState, GroupMember, PartitionState } from './cluster.ts';
 export { describeClusterState, describeGroupMembers } from './cluster.ts';
+export type { CommitPolicy } from './commit-policy.ts';
+export { CommitPolicyError, commitPolicyDefaults, commitPolicyFromEnv } from './commit-policy.ts';
 export type {
   ConsumerMetrics,
   ConsumerRunner,
