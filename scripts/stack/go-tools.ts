@@ -47,7 +47,14 @@ export async function startStripeMock(reporter: Reporter): Promise<void> {
     versions.STRIPE_MOCK_VERSION,
     'stripe-mock',
   );
-  startDetached('stripe-mock', bin, ['-http-addr', `${host}:${stripeMock.port}`]);
+  // Its HTTPS listener is named too: left to its default (:12112) a second stack's stripe-mock
+  // (AKASO_PORT_OFFSET) cannot bind it and exits.
+  startDetached('stripe-mock', bin, [
+    '-http-addr',
+    `${host}:${stripeMock.port}`,
+    '-https-addr',
+    `${host}:${stripeMock.port + 1}`,
+  ]);
   await waitFor('stripe-mock', () => portOpen(stripeMock.port), { timeoutMs: 30_000 });
   reporter.done(`stripe-mock: listening on http://${host}:${stripeMock.port}`);
 }
