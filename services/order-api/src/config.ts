@@ -23,6 +23,8 @@ export const ConfigSchema = Type.Object({
   CONSUMER_DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 8 }),
   // Set to false to run an API instance that only serves HTTP (the group still needs one member).
   CONSUME: env.bool(true),
+  // Where the storefront links "your emails": Mailpit's web inbox as the browser reaches it.
+  MAILPIT_WEB_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8025' }),
   LOG_LEVEL: env.logLevel(),
 });
 

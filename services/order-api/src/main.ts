@@ -73,6 +73,7 @@ const app = await buildApp({
   feed,
   bodyLimit: config.BODY_LIMIT_BYTES,
   metrics,
+  mailpitWebUrl: config.MAILPIT_WEB_URL,
   readiness: [databaseCheck(() => db.$queryRawUnsafe('select 1')), kafkaCheck(kafka)],
 });
 
