@@ -28,6 +28,8 @@ export interface CollectorOptions {
   /** Points of the funnel chart and rebalances kept. */
   keepPoints?: number;
   keepRebalances?: number;
+  /** The clock (tests move it on). */
+  now?: () => number;
 }
 
 export interface Collector {
@@ -56,6 +58,7 @@ export function createCollector(opts: CollectorOptions): Collector {
   const idleAfterMs = opts.idleAfterMs ?? 30_000;
   const keepPoints = opts.keepPoints ?? 120;
   const keepRebalances = opts.keepRebalances ?? 30;
+  const clock = opts.now ?? Date.now;
   const tracker = newRebalanceTracker();
   // Node ids learnt from the metadata, so a broker that went down is still shown by its id.
   const knownIds = new Map<string, number>();
@@ -152,7 +155,12 @@ export function createCollector(opts: CollectorOptions): Collector {
     });
   }
 
-  async function readGroups(a: Admin, topics: TopicView[], errors: string[]): Promise<GroupViewBody[]> {
+  /** null when the groups could not be listed at all (e.g. their coordinator just died). */
+  async function readGroups(
+    a: Admin,
+    topics: TopicView[],
+    errors: string[],
+  ): Promise<GroupViewBody[] | null> {
     let described: Awaited<ReturnType<typeof describeConsumerGroups>>;
     try {
       const listed = (await a.listGroups()).groups
@@ -161,8 +169,8 @@ export function createCollector(opts: CollectorOptions): Collector {
       const ids = [...new Set([...opts.pipelineGroups, ...listed])];
       described = await describeConsumerGroups(a, ids);
     } catch (err) {
-      errors.push(`consumer groups: ${errorText(err)}`);
-      return [];
+      errors.push(`consumer groups (showing the last ones read): ${errorText(err)}`);
+      return null;
     }
     const shown = described.filter(
       (g) => (opts.pipelineGroups.includes(g.groupId) && g.state !== 'Dead') || g.members.length > 0,
@@ -263,7 +271,7 @@ export function createCollector(opts: CollectorOptions): Collector {
 
   async function poll(): Promise<Snapshot> {
     const errors: string[] = [];
-    const now = new Date();
+    const now = new Date(clock());
     let a: Admin | null = null;
     try {
       a = await connectedAdmin();
@@ -275,7 +283,10 @@ export function createCollector(opts: CollectorOptions): Collector {
       a ? readTopics(a, errors) : Promise.resolve([]),
       readTargets(errors),
     ]);
-    const groups = a ? await readGroups(a, topics, errors) : [];
+    const read = a ? await readGroups(a, topics, errors) : null;
+    // A failed read keeps the last groups on screen (flagged in errors) rather than blanking the
+    // panel for the few seconds a coordinator moves; they take no part in rebalance detection.
+    const groups = read ?? latest?.groups ?? [];
 
     const brokers = cluster?.brokers ?? [];
     const allPartitions = topics.flatMap((t) => t.partitions);
@@ -286,7 +297,7 @@ export function createCollector(opts: CollectorOptions): Collector {
       state: g.state,
       members: g.members,
     }));
-    if (a) {
+    if (read) {
       const events = detectRebalances(tracker, groupViews, now);
       rebalances = [...events.reverse(), ...rebalances].slice(0, keepRebalances);
     }
@@ -354,15 +365,15 @@ export function createCollector(opts: CollectorOptions): Collector {
 
   async function run() {
     while (!stopped) {
-      const started = Date.now();
+      const started = clock();
       if (started - lastWanted < idleAfterMs) await pollOnce().catch(() => {});
-      await sleep(Math.max(50, opts.intervalMs - (Date.now() - started)));
+      await sleep(Math.max(50, opts.intervalMs - (clock() - started)));
     }
   }
 
   return {
     async snapshot() {
-      lastWanted = Date.now();
+      lastWanted = clock();
       // After an idle spell the last snapshot is old: wait for a fresh one rather than show it.
       if (!latest || lastWanted - Date.parse(latest.at) > 3 * opts.intervalMs) return pollOnce();
       return latest;
