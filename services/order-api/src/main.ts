@@ -62,7 +62,8 @@ const consumer = createConsumerRunner({
       correlationId: ctx.correlationId,
       emit: true,
     });
-    if (outcome && outcome.status !== 'received') metrics.order(outcome.status);
+    // Counted once per change: a late event that moves nothing is not a second confirmation.
+    if (outcome?.changed && outcome.status !== 'received') metrics.order(outcome.status);
   },
 });
 
