@@ -81,14 +81,12 @@ describe('the pipeline dashboard', () => {
     await expect
       .poll(() => numberIn('[data-stage="confirmed"] strong'), { timeout: 30_000 })
       .toBeGreaterThan(0);
-    mkdirSync(screenshots, { recursive: true });
-    await page.screenshot({ path: join(screenshots, 'dashboard.png'), fullPage: true });
   });
 
   it('shows a rebalance when a second consumer joins a group', async () => {
     const groupId = `dashboard-test-${uniqueUser('g')}`;
     const consumers: Consumer[] = [];
-    const join = async () => {
+    const addConsumer = async () => {
       const consumer = testKafka().consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
       consumers.push(consumer);
       await consumer.connect();
@@ -96,11 +94,11 @@ describe('the pipeline dashboard', () => {
       await consumer.run({ eachMessage: async () => {} });
     };
     try {
-      await join();
+      await addConsumer();
       await expect
         .poll(() => groupAttr(groupId, 'data-members'), { timeout: 60_000, interval: 500 })
         .toBe('1');
-      await join();
+      await addConsumer();
       await expect
         .poll(() => groupAttr(groupId, 'data-members'), { timeout: 60_000, interval: 500 })
         .toBe('2');
@@ -120,6 +118,13 @@ describe('the pipeline dashboard', () => {
     } finally {
       for (const c of consumers) await c.disconnect();
     }
+    // With no members left the group leaves the panel; the Rebalances panel keeps its history.
+    await expect
+      .poll(() => page.locator(`[data-testid=group][data-group="${groupId}"]`).count(), { timeout: 60_000 })
+      .toBe(0);
+    // After a burst and a rebalance, on a healthy cluster: the documentation's screenshot.
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'dashboard.png'), fullPage: true });
   });
 
   it('shows a killed broker as down, then back up with every partition fully replicated', async () => {

@@ -135,11 +135,8 @@ function follow(orderId, view) {
       loadQuota();
     }
   });
-  // The server ends the stream at a terminal state; do not let the browser reconnect forever.
-  source.onerror = () => {
-    if (source.readyState === EventSource.CLOSED) return;
-    if (seen.size > 0 && /confirmed|rejected/.test(view.status.className)) source.close();
-  };
+  // The server ends the stream at a terminal state, where we close it. Should the connection
+  // drop before, EventSource reconnects and the server replays the history: `seen` skips repeats.
 }
 
 async function placeOrder() {

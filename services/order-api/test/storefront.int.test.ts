@@ -70,7 +70,9 @@ describe('the storefront', () => {
       .poll(() => statusOfNewest().textContent(), { timeout: 60_000, interval: 250 })
       .toBe('confirmed');
     const steps = await page.getByTestId('order-card').first().getByTestId('steps').textContent();
-    expect(steps).toMatch(/received.*reserved.*confirmed/);
+    // "reserved" may be skipped: inventory and payments are different topics, and a payment
+    // handled before its StockReserved moves the order straight on (docs/architecture.md).
+    expect(steps).toMatch(/^.*received.*confirmed$/);
     const shown = (await page.evaluate('window.statuses')) as string[];
     expect(shown[0]).toBe('received');
     expect(shown.at(-1)).toBe('confirmed');
