@@ -108,6 +108,16 @@ describe('the storefront', () => {
     expect(await page.getByTestId('order-card').count()).toBe(2); // nothing new was placed
   });
 
+  it('follows a declined card to "rejected" with the reason', async () => {
+    await openAs(uniqueUser('shop'));
+    await page.getByTestId('payment').selectOption('pm_card_chargeDeclined');
+    await order({ cheese: 1 });
+    await expect
+      .poll(() => statusOfNewest().textContent(), { timeout: 60_000, interval: 250 })
+      .toMatch(/^rejected: .*declined/i);
+    await page.getByTestId('payment').selectOption('pm_card_visa');
+  });
+
   it('shows a validation error (400) with its code', async () => {
     await page.getByTestId('email').fill('not-an-email');
     await order({ classic: 1 });
