@@ -220,7 +220,10 @@ function renderFunnel(funnel) {
   const width = 560;
   const height = 160;
   const pad = 28;
-  const points = funnel.points;
+  // A time axis (the last two minutes), so a pause in polling shows as a gap, not squeezed away.
+  const windowMs = 120_000;
+  const end = Date.parse(funnel.points.at(-1)?.at ?? new Date().toISOString());
+  const points = funnel.points.filter((p) => end - Date.parse(p.at) <= windowMs);
   const max = Math.max(1, ...points.flatMap((p) => stages.map(([s]) => p.rates[s])));
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img' });
   chart.append(svg('line', { x1: pad, y1: height - pad, x2: width, y2: height - pad, class: 'axis' }));
@@ -230,10 +233,9 @@ function renderFunnel(funnel) {
   const zero = svg('text', { x: 0, y: height - pad, class: 'tick' });
   zero.textContent = '0';
   chart.append(zero);
-  const span = Math.max(1, points.length - 1);
   for (const [stage, color] of stages) {
-    const coords = points.map((p, i) => {
-      const x = pad + ((width - pad) * i) / span;
+    const coords = points.map((p) => {
+      const x = pad + ((width - pad) * (windowMs - (end - Date.parse(p.at)))) / windowMs;
       const y = height - pad - ((height - pad - 8) * p.rates[stage]) / max;
       return `${x.toFixed(1)},${y.toFixed(1)}`;
     });
@@ -241,7 +243,7 @@ function renderFunnel(funnel) {
       chart.append(svg('polyline', { points: coords.join(' '), stroke: color, class: 'line' }));
   }
   const label = svg('text', { x: pad, y: height - 8, class: 'tick' });
-  label.textContent = `last ${points.length} s`;
+  label.textContent = 'last 2 minutes → now';
   chart.append(label);
   $('funnel-chart').replaceChildren(chart);
   const last = points.at(-1)?.rates;
