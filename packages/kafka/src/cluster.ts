@@ -67,25 +67,3 @@ export async function describeGroupMembers(
     })),
   };
 }
-
-/** Several consumer groups in one call: state and members with decoded assignments (the dashboard). */
-export async function describeConsumerGroups(
-  admin: Admin,
-  groupIds: string[],
-): Promise<{ groupId: string; state: string; members: GroupMember[] }[]> {
-  if (groupIds.length === 0) return [];
-  const { groups } = await admin.describeGroups(groupIds);
-  return groups.map((group) => ({
-    groupId: group.groupId,
-    state: group.state,
-    members: group.members.map((m) => ({
-      memberId: m.memberId,
-      clientId: m.clientId,
-      host: m.clientHost,
-      assignment:
-        m.memberAssignment.length > 0
-          ? (AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {})
-          : {},
-    })),
-  }));
-}

@@ -2,7 +2,7 @@ export type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Message, Pro
 export type { KafkaClientOptions } from './client.ts';
 export { ACKS_ALL, clientDefaults, createKafka, createProducer, producerDefaults } from './client.ts';
 export type { ClusterState, GroupMember, PartitionState } from './cluster.ts';
-export { describeClusterState, describeConsumerGroups, describeGroupMembers } from './cluster.ts';
+export { describeClusterState, describeGroupMembers } from './cluster.ts';
 export type {
   ConsumerMetrics,
   ConsumerRunner,

@@ -1,4 +1,4 @@
-import { type Admin, describeConsumerGroups, type Kafka } from '@akaso/kafka';
+import { type Admin, describeGroupMembers, type GroupMember, type Kafka } from '@akaso/kafka';
 import {
   type FunnelCounts,
   funnelPoint,
@@ -161,13 +161,16 @@ export function createCollector(opts: CollectorOptions): Collector {
     topics: TopicView[],
     errors: string[],
   ): Promise<GroupViewBody[] | null> {
-    let described: Awaited<ReturnType<typeof describeConsumerGroups>>;
+    let described: { groupId: string; state: string; members: GroupMember[] }[];
     try {
       const listed = (await a.listGroups()).groups
         .filter((g) => g.protocolType === 'consumer' || g.protocolType === '')
         .map((g) => g.groupId);
       const ids = [...new Set([...opts.pipelineGroups, ...listed])];
-      described = await describeConsumerGroups(a, ids);
+      // One DescribeGroups per group (a handful): members with their assignments decoded.
+      described = await Promise.all(
+        ids.map(async (groupId) => ({ groupId, ...(await describeGroupMembers(a, groupId)) })),
+      );
     } catch (err) {
       errors.push(`consumer groups (showing the last ones read): ${errorText(err)}`);
       return null;
