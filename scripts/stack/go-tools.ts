@@ -47,8 +47,8 @@ export async function startStripeMock(reporter: Reporter): Promise<void> {
     versions.STRIPE_MOCK_VERSION,
     'stripe-mock',
   );
-  // Its HTTPS listener is named too: left to its default (:12112) a second stack's stripe-mock
-  // (AKASO_PORT_OFFSET) cannot bind it and exits.
+  // stripe-mock also serves HTTPS, on 12112 unless told otherwise: pin it beside the HTTP port so
+  // AKASO_PORT_OFFSET moves it too (two stacks on one machine otherwise collide there).
   startDetached('stripe-mock', bin, [
     '-http-addr',
     `${host}:${stripeMock.port}`,
