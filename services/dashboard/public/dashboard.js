@@ -3,11 +3,12 @@
 const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
 const stages = [
-  ['placed', '#1a73e8'],
-  ['refused', '#a15c00'],
-  ['reserved', '#8e24aa'],
-  ['confirmed', '#1e7d32'],
-  ['rejected', '#b3261e'],
+  ['placed', '#1a73e8', 'received (placed)'],
+  ['refused', '#a15c00', 'refused (5-burger rule)'],
+  ['reserved', '#8e24aa', 'reserved'],
+  ['confirmed', '#1e7d32', 'confirmed'],
+  ['rejected', '#b3261e', 'rejected'],
+  ['emailed', '#00838f', 'emails sent'],
 ];
 
 function el(tag, attrs = {}, ...children) {
@@ -248,12 +249,12 @@ function renderFunnel(funnel) {
   $('funnel-chart').replaceChildren(chart);
   const last = points.at(-1)?.rates;
   $('funnel-totals').replaceChildren(
-    ...stages.map(([stage, color]) =>
+    ...stages.map(([stage, color, label]) =>
       el(
         'span',
         { class: 'legend-item', 'data-stage': stage },
         el('i', { style: `background:${color}` }),
-        `${stage} `,
+        `${label} `,
         el('strong', {}, fmt(funnel.totals[stage])),
         el('span', { class: 'caption' }, ` (${(last?.[stage] ?? 0).toFixed(1)}/s)`),
       ),

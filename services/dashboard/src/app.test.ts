@@ -60,11 +60,11 @@ const snapshot: Snapshot = {
     },
   ],
   funnel: {
-    totals: { placed: 10, refused: 1, reserved: 9, confirmed: 8, rejected: 1 },
+    totals: { placed: 10, refused: 1, reserved: 9, confirmed: 8, rejected: 1, emailed: 17 },
     points: [
       {
         at: '2026-12-24T12:00:00.000Z',
-        rates: { placed: 2, refused: 0, reserved: 1.5, confirmed: 1, rejected: 0 },
+        rates: { placed: 2, refused: 0, reserved: 1.5, confirmed: 1, rejected: 0, emailed: 2 },
       },
     ],
   },

@@ -55,6 +55,7 @@ function fakeCluster() {
 const metrics = `akaso_orders_total{stage="accepted",mode="async",service="order-api"} 5
 akaso_orders_total{stage="confirmed",mode="async",service="order-api"} 4
 akaso_outbox_backlog{service="order-api"} 3
+akaso_emails_sent_total{kind="confirmation",service="email"} 2
 `;
 
 let now = Date.parse('2026-12-24T12:00:00Z');
@@ -87,7 +88,7 @@ describe('the collector', () => {
     expect(s.groups[0]?.partitions).toEqual([
       { topic: 'inventory', partition: 0, end: 10, committed: 7, lag: 3, owner: null },
     ]);
-    expect(s.funnel.totals).toMatchObject({ placed: 5, confirmed: 4 });
+    expect(s.funnel.totals).toMatchObject({ placed: 5, confirmed: 4, emailed: 2 });
     expect(s.outbox).toMatchObject({
       backlog: 3,
       targets: [{ service: 'order-api', up: true, outboxBacklog: 3 }],

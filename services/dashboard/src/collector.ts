@@ -1,12 +1,5 @@
 import { type Admin, describeGroupMembers, type GroupMember, type Kafka } from '@akaso/kafka';
-import {
-  type FunnelCounts,
-  funnelPoint,
-  funnelStages,
-  pushPoint,
-  stageLabels,
-  zeroCounts,
-} from './funnel.ts';
+import { type FunnelCounts, funnelCounts, funnelPoint, funnelStages, pushPoint } from './funnel.ts';
 import { computeLag, totalLag } from './lag.ts';
 import { parsePrometheus, type Sample, sumSamples } from './prometheus.ts';
 import { detectRebalances, type GroupView, newRebalanceTracker, type RebalanceEvent } from './rebalances.ts';
@@ -263,11 +256,7 @@ export function createCollector(opts: CollectorOptions): Collector {
           outboxBacklog: hasBacklog ? sumSamples(samples, 'akaso_outbox_backlog') : null,
           deadLettered: sumSamples(samples, 'akaso_dead_lettered_total'),
         };
-        const counts = zeroCounts();
-        for (const stage of funnelStages) {
-          counts[stage] = sumSamples(samples, 'akaso_orders_total', { stage: stageLabels[stage] });
-        }
-        return { target, counts };
+        return { target, counts: funnelCounts(samples) };
       }),
     );
   }
@@ -306,7 +295,7 @@ export function createCollector(opts: CollectorOptions): Collector {
     }
 
     const counts = new Map<string, FunnelCounts>();
-    const totals = zeroCounts();
+    const totals = funnelCounts([]);
     for (const { target, counts: c } of targets) {
       if (!c) continue;
       counts.set(target.url, c);

@@ -1,16 +1,31 @@
-/** The order funnel's stages, as counted by order-api's akaso_orders_total{stage}. */
-export const funnelStages = ['placed', 'refused', 'reserved', 'confirmed', 'rejected'] as const;
+import { type Sample, sumSamples } from './prometheus.ts';
+
+/**
+ * The order funnel's stages: order-api's akaso_orders_total{stage} (placed = accepted by
+ * POST /orders, refused by the 5-burger rule, then reserved, confirmed, rejected) and the email
+ * service's akaso_emails_sent_total (every mail the SMTP server accepted).
+ */
+export const funnelStages = ['placed', 'refused', 'reserved', 'confirmed', 'rejected', 'emailed'] as const;
 export type FunnelStage = (typeof funnelStages)[number];
 export type FunnelCounts = Record<FunnelStage, number>;
 
-/** The metric's `stage` label for each funnel stage ("placed" = accepted by POST /orders). */
-export const stageLabels: Record<FunnelStage, string> = {
+const orderStageLabels: Record<Exclude<FunnelStage, 'emailed'>, string> = {
   placed: 'accepted',
   refused: 'refused',
   reserved: 'reserved',
   confirmed: 'confirmed',
   rejected: 'rejected',
 };
+
+/** The funnel's counters in one scrape of one service instance (0 for what it does not count). */
+export function funnelCounts(samples: Sample[]): FunnelCounts {
+  const counts = zeroCounts();
+  for (const [stage, label] of Object.entries(orderStageLabels) as [FunnelStage, string][]) {
+    counts[stage] = sumSamples(samples, 'akaso_orders_total', { stage: label });
+  }
+  counts.emailed = sumSamples(samples, 'akaso_emails_sent_total');
+  return counts;
+}
 
 export interface FunnelPoint {
   at: string;
@@ -24,6 +39,7 @@ export const zeroCounts = (): FunnelCounts => ({
   reserved: 0,
   confirmed: 0,
   rejected: 0,
+  emailed: 0,
 });
 
 /**

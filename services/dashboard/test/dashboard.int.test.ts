@@ -58,6 +58,7 @@ describe('the pipeline dashboard', () => {
     const burst = 30;
     const ordersBefore = await numberIn('[data-topic="orders"] td.num');
     const placedBefore = await numberIn('[data-stage="placed"] strong');
+    const emailedBefore = await numberIn('[data-stage="emailed"] strong');
     const answers = await Promise.all(
       Array.from({ length: burst }, () =>
         api('/orders', { method: 'POST', body: order(uniqueUser('dash')) }),
@@ -78,6 +79,10 @@ describe('the pipeline dashboard', () => {
         interval: 500,
       })
       .toEqual(pipelineGroups.map(() => '0'));
+    // Each of them confirmed: a confirmation and a receipt.
+    await expect
+      .poll(() => numberIn('[data-stage="emailed"] strong'), { timeout: 60_000, interval: 500 })
+      .toBeGreaterThanOrEqual(emailedBefore + 2 * burst);
     await expect
       .poll(() => numberIn('[data-stage="confirmed"] strong'), { timeout: 30_000 })
       .toBeGreaterThan(0);
