@@ -8,7 +8,7 @@ const stages = [
   ['reserved', '#8e24aa', 'reserved'],
   ['confirmed', '#1e7d32', 'confirmed'],
   ['rejected', '#b3261e', 'rejected'],
-  ['emailed', '#00838f', 'emails sent'],
+  ['emailed', '#00838f', 'confirmation emails'],
 ];
 
 function el(tag, attrs = {}, ...children) {

@@ -23,7 +23,7 @@ akaso_orders_total{stage="confirmed",mode="async",service="order-api"} 6`);
     const email = parsePrometheus(`akaso_emails_sent_total{kind="confirmation",service="email"} 6
 akaso_emails_sent_total{kind="receipt",service="email"} 6
 akaso_messages_handled_total{topic="payments",outcome="ok",service="email"} 13`);
-    expect(funnelCounts(email)).toEqual(counts({ emailed: 12 }));
+    expect(funnelCounts(email)).toEqual(counts({ emailed: 6 })); // confirmations only
   });
 
   it('turns two scrapes into per-second rates, summed over instances', () => {

@@ -3,7 +3,7 @@ import { type Sample, sumSamples } from './prometheus.ts';
 /**
  * The order funnel's stages: order-api's akaso_orders_total{stage} (placed = accepted by
  * POST /orders, refused by the 5-burger rule, then reserved, confirmed, rejected) and the email
- * service's akaso_emails_sent_total (every mail the SMTP server accepted).
+ * service's akaso_emails_sent_total{kind="confirmation"} (confirmations the SMTP server accepted).
  */
 export const funnelStages = ['placed', 'refused', 'reserved', 'confirmed', 'rejected', 'emailed'] as const;
 export type FunnelStage = (typeof funnelStages)[number];
@@ -23,7 +23,8 @@ export function funnelCounts(samples: Sample[]): FunnelCounts {
   for (const [stage, label] of Object.entries(orderStageLabels) as [FunnelStage, string][]) {
     counts[stage] = sumSamples(samples, 'akaso_orders_total', { stage: label });
   }
-  counts.emailed = sumSamples(samples, 'akaso_emails_sent_total');
+  // Confirmation emails, one per confirmed order: the two lines should meet.
+  counts.emailed = sumSamples(samples, 'akaso_emails_sent_total', { kind: 'confirmation' });
   return counts;
 }
 

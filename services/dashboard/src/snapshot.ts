@@ -74,7 +74,7 @@ const Counts = Type.Object({
   reserved: Type.Number(),
   confirmed: Type.Number(),
   rejected: Type.Number(),
-  emailed: Type.Number({ description: 'emails the SMTP server accepted' }),
+  emailed: Type.Number({ description: 'confirmation emails the SMTP server accepted' }),
 });
 
 const Target = Type.Object({
