@@ -20,7 +20,7 @@ COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --frozen-lockfile --offline
 RUN pnpm build
 ARG SERVICE
-RUN test -n "${SERVICE}" || (echo "build with --build-arg SERVICE=<order-api|inventory|payment|email>" && exit 1)
+RUN test -n "${SERVICE}" || (echo "build with --build-arg SERVICE=<order-api|inventory|payment|email|dashboard>" && exit 1)
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm deploy --legacy --filter "@akaso/${SERVICE}" --prod /out
 
 FROM ${NODE_IMAGE} AS runtime

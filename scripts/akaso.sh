@@ -67,9 +67,37 @@ ensure_deps() {
   echo "$want" >"$stamp"
 }
 
+# The browser tests (storefront, dashboard) drive the system's headless Chromium through
+# playwright-core, which downloads no browser: on Debian/Ubuntu it comes from apt.
+ensure_chromium() {
+  local name
+  [ -z "${CHROMIUM_PATH:-}" ] || return 0
+  for name in chromium chromium-browser google-chrome-stable google-chrome; do
+    command -v "$name" >/dev/null && return 0
+  done
+  local sudo=""
+  if ! command -v apt-get >/dev/null; then
+    say "no Chromium here and no apt-get to install it: install Chromium or Chrome (or set CHROMIUM_PATH), or the browser tests fail"
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+      sudo="sudo -n"
+    else
+      say "Chromium is missing and apt-get needs root: sudo apt-get install -y --no-install-recommends chromium (or the browser tests fail)"
+      return 0
+    fi
+  fi
+  say "installing Debian's chromium for the browser tests (apt-get install chromium)"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium; } >&2; then
+    say "apt-get could not install chromium: the browser tests will fail until a Chromium is installed"
+  fi
+}
+
 ensure_node
 ensure_pnpm
 ensure_deps
 cd "$root"
 [ $# -gt 0 ] || set -- start
+case "$1" in test | test:integration) ensure_chromium ;; esac
 exec pnpm "$@"

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readVersions, repoRoot } from '../../scripts/stack/paths.ts';
 import { kafka, portOffset } from '../../scripts/stack/topology.ts';
+import { ConfigSchema as dashboardConfig } from '../../services/dashboard/src/config.ts';
 import { ConfigSchema as emailConfig } from '../../services/email/src/config.ts';
 import { ConfigSchema as inventoryConfig } from '../../services/inventory/src/config.ts';
 import { ConfigSchema as orderApiConfig } from '../../services/order-api/src/config.ts';
@@ -109,6 +110,7 @@ describe('docker-compose.yml is a valid Compose file', () => {
     inventory: inventoryConfig,
     payment: paymentConfig,
     email: emailConfig,
+    dashboard: dashboardConfig,
   };
 
   it.each(Object.keys(schemas))('sets every variable %s requires, and only variables it reads', (service) => {
@@ -131,8 +133,9 @@ describe('docker-compose.yml is a valid Compose file', () => {
     }
   });
 
-  it('lets workers scale: only order-api publishes a host port among the services', () => {
+  it('lets workers scale: only order-api and the dashboard publish a host port among the services', () => {
     expect(model?.services['order-api']?.ports?.map((p) => p.target)).toEqual([3000]);
+    expect(model?.services.dashboard?.ports?.map((p) => p.target)).toEqual([3400]);
     for (const worker of ['inventory', 'payment', 'email'])
       expect(model?.services[worker]?.ports ?? []).toEqual([]);
   });
@@ -157,7 +160,7 @@ describe('the Dockerfile', () => {
     expect(dockerfile).toContain(`pnpm@${v.PNPM_VERSION}`);
   });
 
-  it.each(['order-api', 'inventory', 'payment', 'email'])(
+  it.each(['order-api', 'inventory', 'payment', 'email', 'dashboard'])(
     'starts %s with its package.json start script',
     (service) => {
       const pkg = JSON.parse(readFileSync(join(repoRoot, 'services', service, 'package.json'), 'utf8')) as {

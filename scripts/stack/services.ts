@@ -20,12 +20,13 @@ import { bootstrapServers, host, mailpit, postgresUrl, serviceBasePorts, stripeM
  * + i - 1; every instance of a consumer service joins the same consumer group, so starting
  * more instances shares the partitions (`pnpm start --scale payment=3`).
  */
-export const serviceNames = ['order-api', 'inventory', 'payment', 'email'] as const;
+export const serviceNames = ['order-api', 'inventory', 'payment', 'email', 'dashboard'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 export const basePorts: Record<ServiceName, number> = serviceBasePorts;
 
-const databases: Record<ServiceName, string> = {
+/** The dashboard has no database: it reads the cluster and the other services' /metrics. */
+const databases: Partial<Record<ServiceName, string>> = {
   'order-api': 'order_api',
   inventory: 'inventory',
   payment: 'payment',
@@ -33,10 +34,17 @@ const databases: Record<ServiceName, string> = {
 };
 
 export type Scale = Record<ServiceName, number>;
-export const defaultScale: Scale = { 'order-api': 1, inventory: 1, payment: 1, email: 1 };
+export const defaultScale: Scale = { 'order-api': 1, inventory: 1, payment: 1, email: 1, dashboard: 1 };
 
 export const instanceName = (service: ServiceName, i: number) => `${service}-${i}`;
 export const instancePort = (service: ServiceName, i: number) => basePorts[service] + i - 1;
+
+/** What the dashboard reads /metrics from: every instance of the pipeline's services. */
+export const dashboardTargets = (scale: Scale = defaultScale) =>
+  serviceNames
+    .filter((s) => s !== 'dashboard')
+    .flatMap((s) => Array.from({ length: scale[s] }, (_, i) => `http://${host}:${instancePort(s, i + 1)}`))
+    .join(',');
 
 /** The same variable names the services read under compose (.env.example). */
 export function serviceEnv(
@@ -44,11 +52,12 @@ export function serviceEnv(
   i: number,
   extra: Record<string, string> = {},
 ): NodeJS.ProcessEnv {
+  const database = databases[service];
   return {
     ...process.env,
     HOST: host,
     PORT: String(instancePort(service, i)),
-    DATABASE_URL: postgresUrl(databases[service]),
+    ...(database ? { DATABASE_URL: postgresUrl(database) } : {}),
     KAFKA_BROKERS: bootstrapServers.join(','),
     INVENTORY_URL: `http://${host}:${basePorts.inventory}`,
     PAYMENT_URL: `http://${host}:${basePorts.payment}`,
@@ -56,6 +65,8 @@ export function serviceEnv(
     STRIPE_API_BASE: `http://${host}:${stripeMock.port}`,
     SMTP_HOST: host,
     SMTP_PORT: String(mailpit.smtpPort),
+    MAILPIT_WEB_URL: `http://${host}:${mailpit.httpPort}`,
+    SERVICE_URLS: dashboardTargets(),
     ...extra,
   };
 }
@@ -107,6 +118,7 @@ export async function startServiceInstance(
 export function ensurePrismaClients(reporter: Reporter): void {
   const stale = serviceNames.filter((service) => {
     const dir = join(repoRoot, 'services', service);
+    if (!existsSync(join(dir, 'prisma', 'schema.prisma'))) return false;
     const client = join(dir, 'src', 'generated', 'prisma', 'client.ts');
     return (
       !existsSync(client) || statSync(client).mtimeMs < statSync(join(dir, 'prisma', 'schema.prisma')).mtimeMs
@@ -141,7 +153,9 @@ export async function startServices(
       const rest: Promise<void>[] = [];
       for (const service of serviceNames) {
         for (let i = service === 'order-api' ? 2 : 1; i <= scale[service]; i++) {
-          rest.push(startServiceInstance(service, i, reporter, extraEnv));
+          const env =
+            service === 'dashboard' ? { SERVICE_URLS: dashboardTargets(scale), ...extraEnv } : extraEnv;
+          rest.push(startServiceInstance(service, i, reporter, env));
         }
       }
       await Promise.all(rest);

@@ -57,6 +57,7 @@ export const serviceBasePorts = {
   inventory: at(3100),
   payment: at(3200),
   email: at(3300),
+  dashboard: at(3400),
 } as const;
 export const apiUrl = `http://${host}:${serviceBasePorts['order-api']}`;
 export const mailpitUrl = `http://${host}:${mailpit.httpPort}`;

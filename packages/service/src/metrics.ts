@@ -65,6 +65,14 @@ export function createMetrics(service: string) {
     registers: [registry],
   });
 
+  // The funnel's last stage (email): mails the SMTP server accepted, once per (order, kind).
+  const emails = new Counter({
+    name: 'akaso_emails_sent_total',
+    help: 'Emails accepted by the SMTP server, by kind (confirmation, rejection, receipt)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+
   const consumer: ConsumerMetrics = {
     onProcessed: ({ topic, durationMs, outcome }) => {
       handled.inc({ topic, outcome });
@@ -83,6 +91,7 @@ export function createMetrics(service: string) {
       stage: 'accepted' | 'refused' | 'invalid' | 'reserved' | 'confirmed' | 'rejected',
       mode = 'async',
     ) => orders.inc({ stage, mode }),
+    email: (kind: string) => emails.inc({ kind }),
     outbox: {
       published: (count: number) => outboxPublished.inc(count),
       backlog: (value: number) => outboxBacklog.set(value),

@@ -17,6 +17,7 @@ const local = (port: number) => `127.0.0.1:${port + offset}`;
 export const stack = {
   api: process.env.AKASO_API_URL ?? `http://${local(3000)}`,
   inventory: process.env.AKASO_INVENTORY_URL ?? `http://${local(3100)}`,
+  dashboard: process.env.AKASO_DASHBOARD_URL ?? `http://${local(3400)}`,
   mailpit: process.env.AKASO_MAILPIT_URL ?? `http://${local(8025)}`,
   postgres: process.env.AKASO_POSTGRES_URL ?? `postgresql://postgres@${local(55432)}`,
   brokers: (process.env.KAFKA_BROKERS ?? [19092, 29092, 39092].map(local).join(',')).split(','),

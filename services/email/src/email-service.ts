@@ -15,6 +15,8 @@ export function createEmailService(deps: {
   transport: Transporter;
   from: string;
   latencyMs: number;
+  /** Called once per mail the SMTP server accepted (the dashboard's funnel counts them). */
+  onSent?: (kind: string) => void;
 }) {
   const { db } = deps;
 
@@ -45,6 +47,7 @@ export function createEmailService(deps: {
       where: { orderId_kind: { orderId: event.orderId, kind: mail.kind } },
       data: { status: 'sent', messageId, sentAt: new Date() },
     });
+    deps.onSent?.(mail.kind);
     return { sent: true };
   }
 

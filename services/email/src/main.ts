@@ -33,6 +33,7 @@ const email = createEmailService({
   transport,
   from: config.MAIL_FROM,
   latencyMs: config.SMTP_LATENCY_MS,
+  onSent: metrics.email,
 });
 
 const consumer = createConsumerRunner({

@@ -9,6 +9,7 @@ import type { StatusFeed } from './orders/status-feed.ts';
 import type { PlaceSync } from './orders/sync-flow.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { genRequestId, orderRoutes } from './routes/orders.ts';
+import { storefrontRoutes } from './routes/storefront.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -18,6 +19,8 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   bodyLimit: number;
   metrics: Metrics;
+  /** Mailpit's web inbox, linked from the storefront. */
+  mailpitWebUrl: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -50,5 +53,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(menuRoutes, { orders: deps.orders });
   await app.register(orderRoutes, { orders: deps.orders, placeSync: deps.placeSync, feed: deps.feed });
+  await app.register(storefrontRoutes, { mailpitWebUrl: deps.mailpitWebUrl });
   return base;
 }

@@ -10,6 +10,8 @@ export const ConfigSchema = Type.Object({
   INVENTORY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3100' }),
   PAYMENT_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3200' }),
   EMAIL_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3300' }),
+  // Where the storefront links "your emails": Mailpit's web inbox as the browser reaches it.
+  MAILPIT_WEB_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8025' }),
   QUOTA_LIMIT: Type.Integer({ minimum: 1, default: 5 }),
   QUOTA_WINDOW_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
   SALE_DISCOUNT_PERCENT: Type.Integer({ minimum: 0, maximum: 100, default: 70 }),

@@ -71,7 +71,8 @@ const consumer = createConsumerRunner({
       correlationId: ctx.correlationId,
       emit: true,
     });
-    if (outcome && outcome.status !== 'received') metrics.order(outcome.status);
+    // Counted once per change: a late event that moves nothing is not a second confirmation.
+    if (outcome?.changed && outcome.status !== 'received') metrics.order(outcome.status);
   },
 });
 
@@ -82,6 +83,7 @@ const app = await buildApp({
   feed,
   bodyLimit: config.BODY_LIMIT_BYTES,
   metrics,
+  mailpitWebUrl: config.MAILPIT_WEB_URL,
   readiness: [databaseCheck(() => db.$queryRawUnsafe('select 1')), kafkaCheck(kafka)],
 });
 

@@ -265,7 +265,7 @@ export function createOrderService(deps: OrderServiceDeps) {
   async function applyEvent(
     event: AnyEvent,
     opts: { group: string; correlationId: string; emit: boolean },
-  ): Promise<{ status: OrderStatus; emitted: OutgoingEvent[] } | null> {
+  ): Promise<{ status: OrderStatus; changed: boolean; emitted: OutgoingEvent[] } | null> {
     const outcome = await db.$transaction(async (tx) => {
       if (!(await claimEvent(tx, opts.group, event.eventId))) return null;
       const rows = await tx.$queryRawUnsafe<
@@ -277,7 +277,8 @@ export function createOrderService(deps: OrderServiceDeps) {
       const order = rows[0];
       if (!order) throw new PermanentError('UNKNOWN_ORDER', `no order ${event.orderId}`);
       const next = nextStatus(order.status, event);
-      if (!next) return { status: order.status, emitted: [] };
+      // A late or redundant event (e.g. StockReserved after the payment already confirmed it).
+      if (!next) return { status: order.status, changed: false, emitted: [] };
       const now = clock.now();
       await tx.order.update({
         where: { id: event.orderId },
@@ -321,7 +322,7 @@ export function createOrderService(deps: OrderServiceDeps) {
         if (opts.emit) await enqueue(tx, emitted);
       }
       await tx.$executeRawUnsafe('select pg_notify($1, $2)', ORDER_STATUS_CHANNEL, event.orderId);
-      return { status: next.status, emitted };
+      return { status: next.status, changed: true, emitted };
     });
     if (outcome && opts.emit && outcome.emitted.length > 0) deps.onOutboxWrite();
     return outcome;

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import type { Logger } from '@akaso/config';
+import { createHttpApp, type ReadinessCheck } from '@akaso/service';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Collector } from './collector.ts';
+import { SnapshotBody } from './snapshot.ts';
+
+export interface AppDeps {
+  logger: Logger;
+  collector: Pick<Collector, 'snapshot'>;
+  readiness: ReadinessCheck[];
+}
+
+/** The page's files: plain HTML, an ES module and CSS, no bundler (beside src/ and dist/). */
+export const publicDir = join(import.meta.dirname, '..', 'public');
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // The shared base (error contract, health) first, then the page's files, then the JSON API.
+  const base = await createHttpApp({ logger: deps.logger, readiness: deps.readiness });
+  await base.register(fastifyStatic, { root: publicDir, wildcard: false });
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/api/snapshot',
+    {
+      schema: {
+        summary:
+          'Brokers, partitions, topics, consumer groups and lag, rebalances, the order funnel, outbox and DLQ',
+        response: { 200: SnapshotBody },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return deps.collector.snapshot();
+    },
+  );
+  return base;
+}

@@ -1,0 +1,24 @@
+import { env, loadConfig, loadConfigOrExit } from '@akaso/config';
+import Type from 'typebox';
+
+export const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: env.port(3400),
+  KAFKA_BROKERS: env.brokers(),
+  // Base URLs of the service instances whose /metrics feed the funnel and outbox panels.
+  SERVICE_URLS: Type.String({
+    pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$',
+    default: 'http://127.0.0.1:3000,http://127.0.0.1:3100,http://127.0.0.1:3200,http://127.0.0.1:3300',
+  }),
+  // How often the page's snapshot is refreshed while someone watches (no polling when nobody does).
+  SNAPSHOT_INTERVAL_MS: Type.Integer({ minimum: 250, default: 1000 }),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export type Config = Type.Static<typeof ConfigSchema>;
+
+export const loadDashboardConfig = (source?: Record<string, string | undefined>) =>
+  loadConfig('dashboard', ConfigSchema, source);
+
+/** The service's entry point: refuses to start, with every problem listed, on a bad configuration. */
+export const configOrExit = () => loadConfigOrExit('dashboard', ConfigSchema);

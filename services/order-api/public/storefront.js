@@ -1,0 +1,191 @@
+// The storefront: a plain ES module using the public API like any client would.
+const $ = (id) => document.getElementById(id);
+const money = (cents, currency) =>
+  new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+const time = (iso) =>
+  new Date(iso).toLocaleString('en-GB', { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+
+let menu = [];
+let emailEdited = false;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('data-') || k === 'type' || k === 'min' || k === 'max' || k === 'value')
+      node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+const userId = () => $('user').value.trim();
+
+function showError(body) {
+  const box = $('error');
+  if (!body) {
+    box.hidden = true;
+    box.textContent = '';
+    return;
+  }
+  box.hidden = false;
+  box.replaceChildren(el('strong', {}, body.code ?? 'ERROR'), ` ${body.message ?? ''}`);
+  if (body.code === 'QUOTA_EXCEEDED') {
+    box.append(
+      el(
+        'p',
+        { 'data-testid': 'quota-error' },
+        `You can still order ${body.remaining ?? 0} burger(s) now` +
+          (body.nextFreeAt ? `; more free up ${time(body.nextFreeAt)}.` : '.'),
+      ),
+    );
+  }
+}
+
+async function loadMenu() {
+  const res = await fetch('/menu');
+  menu = await res.json();
+  $('menu').replaceChildren(
+    ...menu.map((b) =>
+      el(
+        'div',
+        { class: 'burger' },
+        el('h3', {}, b.name),
+        el(
+          'p',
+          { class: 'price' },
+          el('s', {}, money(b.priceCents, b.currency)),
+          ' ',
+          el('strong', {}, money(b.salePriceCents, b.currency)),
+        ),
+        el(
+          'label',
+          {},
+          'Quantity ',
+          el('input', { type: 'number', min: '0', max: '20', value: '0', 'data-burger': b.id }),
+        ),
+      ),
+    ),
+  );
+}
+
+async function loadQuota() {
+  const user = userId();
+  if (!user) return;
+  const res = await fetch(`/users/${encodeURIComponent(user)}/quota`);
+  const q = await res.json();
+  if (!res.ok) {
+    $('quota').textContent = `${q.code}: ${q.message}`;
+    return;
+  }
+  const frees = q.nextFreeAt ? ` The next burger frees up ${time(q.nextFreeAt)}.` : '';
+  $('quota').replaceChildren(
+    el('strong', { 'data-testid': 'quota-remaining' }, String(q.remaining)),
+    ` of ${q.limit} burgers left for ${user} in any ${q.windowHours} hours (${q.used} ordered).${frees}`,
+  );
+}
+
+async function loadConfig() {
+  const res = await fetch('/storefront/config');
+  const { mailpitWebUrl } = await res.json();
+  $('mail-link').href = mailpitWebUrl;
+}
+
+function orderCard(order, mode, elapsedMs) {
+  const items = order.items.map((i) => `${i.quantity} × ${i.name}`).join(', ');
+  const steps = el('ol', { class: 'steps', 'data-testid': 'steps' });
+  const status = el('span', { class: `status ${order.status}`, 'data-testid': 'order-status' }, order.status);
+  const card = el(
+    'li',
+    { class: 'order', 'data-order-id': order.orderId, 'data-testid': 'order-card' },
+    el(
+      'div',
+      { class: 'order-head' },
+      el('code', {}, order.orderId.slice(0, 8)),
+      el('span', { class: `mode ${mode}` }, mode),
+      status,
+    ),
+    el('p', {}, `${items} — ${money(order.totalCents, order.currency)}`),
+    el('p', { class: 'caption' }, `answered in ${Math.round(elapsedMs)} ms`),
+    steps,
+  );
+  return { card, steps, status };
+}
+
+function follow(orderId, view) {
+  const source = new EventSource(`/orders/${orderId}/events`);
+  const seen = new Set();
+  source.addEventListener('status', (e) => {
+    const change = JSON.parse(e.data);
+    if (seen.has(change.id)) return;
+    seen.add(change.id);
+    view.status.textContent = change.status + (change.reason ? `: ${change.reason}` : '');
+    view.status.className = `status ${change.status}`;
+    view.steps.append(
+      el(
+        'li',
+        { class: change.status },
+        `${new Date(change.at).toLocaleTimeString('en-GB')} ${change.status}`,
+        change.reason ? ` (${change.reason})` : '',
+      ),
+    );
+    if (change.status === 'confirmed' || change.status === 'rejected') {
+      source.close();
+      loadQuota();
+    }
+  });
+  // The server ends the stream at a terminal state, where we close it. Should the connection
+  // drop before, EventSource reconnects and the server replays the history: `seen` skips repeats.
+}
+
+async function placeOrder() {
+  showError(null);
+  const items = [...document.querySelectorAll('[data-burger]')]
+    .map((input) => ({ burgerId: input.dataset.burger, quantity: Number(input.value) }))
+    .filter((i) => i.quantity > 0);
+  if (items.length === 0) {
+    showError({ code: 'NOTHING_TO_ORDER', message: 'Pick at least one burger.' });
+    return;
+  }
+  const mode = $('sync').checked ? 'sync' : 'async';
+  const body = { userId: userId(), email: $('email').value.trim(), items, paymentMethod: $('payment').value };
+  const button = $('order');
+  button.disabled = true;
+  const started = performance.now();
+  try {
+    const res = await fetch(`/orders?mode=${mode}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+      body: JSON.stringify(body),
+    });
+    const elapsed = performance.now() - started;
+    const answer = await res.json();
+    if (!res.ok) {
+      showError(answer);
+      loadQuota();
+      return;
+    }
+    $(`time-${mode}`).textContent = `${Math.round(elapsed)} ms`;
+    const view = orderCard(answer, mode, elapsed);
+    $('orders').prepend(view.card);
+    follow(answer.orderId, view);
+    loadQuota();
+  } catch (err) {
+    showError({ code: 'NETWORK', message: String(err) });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$('user').addEventListener('change', () => {
+  if (!emailEdited) $('email').value = `${userId()}@example.com`;
+  loadQuota();
+});
+$('email').addEventListener('input', () => {
+  emailEdited = true;
+});
+$('order').addEventListener('click', placeOrder);
+
+await Promise.all([loadMenu(), loadQuota(), loadConfig()]);
+document.body.dataset.ready = 'true';
