@@ -22,7 +22,8 @@ export const ConfigSchema = Type.Object({
   PAYMENT_LATENCY_MS: env.ms(0),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
   // The outbox relay waits this long after a write before publishing, to batch (0: at once).
-  OUTBOX_RELAY_LINGER_MS: env.ms(0),
+  // 5 ms: in `pnpm bench` it lowered time-to-accept p99, end-to-end p99 and CPU per order.
+  OUTBOX_RELAY_LINGER_MS: env.ms(5),
   // Messages of different users handled at once inside one partition (one user's stay in order).
   CONSUMER_KEY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   LOG_LEVEL: env.logLevel(),
