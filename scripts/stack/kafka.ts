@@ -98,6 +98,10 @@ export function serverProperties(node: KafkaNode): string {
     // Development setting (also in compose): the first consumer of a group starts at once
     // instead of waiting 3 s for others to join.
     'group.initial.rebalance.delay.ms': 0,
+    // After a restart the first broker up leads every partition; the controller hands leadership
+    // back to the preferred replicas after this check (default 300 s) instead of five minutes
+    // later, so the three brokers share the load (and the dashboard shows a balanced cluster).
+    'leader.imbalance.check.interval.seconds': 10,
     // Thread pools sized for 2 cores shared by three brokers (defaults: 3 network, 8 io).
     'num.network.threads': 2,
     'num.io.threads': 4,
