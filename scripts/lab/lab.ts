@@ -3,14 +3,7 @@
  * client for the local stack, and small polling helpers. A verify never sleeps to assert: it
  * polls for the observation with a generous deadline (the stack shares 2 cores with others).
  */
-import {
-  type Admin,
-  createKafka,
-  createProducer,
-  type Kafka,
-  type Producer,
-  provisionTopics,
-} from '@akaso/kafka';
+import { createKafka, type Kafka, provisionTopics, withAdmin, withProducer } from '@akaso/kafka';
 
 export type { Kafka } from '@akaso/kafka';
 
@@ -82,25 +75,8 @@ export function labKafka(clientId = 'akaso-lab'): Kafka {
   return createKafka({ clientId, brokers: labStack.brokers, logLevel: 'nothing' });
 }
 
-export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-export async function withProducer<T>(kafka: Kafka, fn: (p: Producer) => Promise<T>): Promise<T> {
-  const producer = createProducer(kafka);
-  await producer.connect();
-  try {
-    return await fn(producer);
-  } finally {
-    await producer.disconnect();
-  }
-}
+/** The labs' admin and producer helpers are @akaso/kafka's (connect, run, disconnect). */
+export { withAdmin, withProducer };
 
 /** Lab topics live under `lab.`: provisioned like the pipeline's (RF 3, min ISR 2), never auto-created. */
 export async function ensureLabTopic(

@@ -1,4 +1,5 @@
 import {
+  type Admin,
   Kafka,
   type KafkaConfig,
   logLevel as KafkaLogLevel,
@@ -92,4 +93,26 @@ export function createProducer(kafka: Kafka, overrides: Omit<ProducerConfig, 'id
     ...producerDefaults,
     ...overrides,
   });
+}
+
+/** Runs `fn` with a connected admin client of `kafka`, and disconnects it afterwards. */
+export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Runs `fn` with a connected producer (createProducer's acks=all defaults), and disconnects it. */
+export async function withProducer<T>(kafka: Kafka, fn: (producer: Producer) => Promise<T>): Promise<T> {
+  const producer = createProducer(kafka);
+  await producer.connect();
+  try {
+    return await fn(producer);
+  } finally {
+    await producer.disconnect();
+  }
 }

@@ -8,7 +8,15 @@ export {
   ResourcePatternTypes,
 } from './admin-enums.ts';
 export type { KafkaClientOptions } from './client.ts';
-export { ACKS_ALL, clientDefaults, createKafka, createProducer, producerDefaults } from './client.ts';
+export {
+  ACKS_ALL,
+  clientDefaults,
+  createKafka,
+  createProducer,
+  producerDefaults,
+  withAdmin,
+  withProducer,
+} from './client.ts';
 export type { ClusterState, GroupMember, PartitionState } from './cluster.ts';
 export { describeClusterState, describeGroupMembers } from './cluster.ts';
 export type { CommitPolicy } from './commit-policy.ts';

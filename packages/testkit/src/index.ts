@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import {
   type Admin,
   createKafka,
-  createProducer,
   type IHeaders,
   type Kafka,
+  withAdmin as kafkaWithAdmin,
+  withProducer as kafkaWithProducer,
   type Producer,
 } from '@akaso/kafka';
 import pg from 'pg';
@@ -197,25 +198,10 @@ export async function produceRaw(
   return { partition: meta.partition, offset: meta.baseOffset ?? meta.offset ?? '0' };
 }
 
-export async function withProducer<T>(fn: (p: Producer) => Promise<T>): Promise<T> {
-  const producer = createProducer(testKafka());
-  await producer.connect();
-  try {
-    return await fn(producer);
-  } finally {
-    await producer.disconnect();
-  }
-}
+export const withProducer = <T>(fn: (p: Producer) => Promise<T>): Promise<T> =>
+  kafkaWithProducer(testKafka(), fn);
 
-export async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.disconnect();
-  }
-}
+export const withAdmin = <T>(fn: (a: Admin) => Promise<T>): Promise<T> => kafkaWithAdmin(testKafka(), fn);
 
 /** Waits until `groupId` has committed past `offset` on the partition: it has handled that message. */
 export async function waitForCommitPast(
