@@ -11,5 +11,7 @@ export {
   StockReserved,
   topicEvents,
 } from './events.ts';
+export type { EventByType, EventFields, EventType } from './new-event.ts';
+export { newEvent } from './new-event.ts';
 export type { TopicName } from './topics.ts';
 export { allTopics, dlqTopic, headers, topics } from './topics.ts';
