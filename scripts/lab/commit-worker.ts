@@ -6,7 +6,13 @@
  */
 import { appendFileSync } from 'node:fs';
 import type { TopicName } from '@akaso/contracts';
-import { createConsumerRunner, createKafka, createProducer } from '@akaso/kafka';
+import {
+  commitPolicyFromEnv,
+  createConsumerRunner,
+  createKafka,
+  createProducer,
+  perDelivery,
+} from '@akaso/kafka';
 import { bootstrapServers } from '../stack/topology.ts';
 
 function need(name: string): string {
@@ -43,12 +49,16 @@ const runner = createConsumerRunner({
     error: (o, m) => console.error(m, JSON.stringify(o)),
   },
   decode: (_topic, value) => JSON.parse(value?.toString() ?? 'null') as unknown,
-  handler: async (_topic, event) => {
+  // The lab's auto-commit switch (KAFKA_AUTO_COMMIT), read here: the library reads no environment.
+  commitPolicy: commitPolicyFromEnv(process.env),
+  // One message at a time, so "handled" is exact when the worker crashes itself.
+  maxBatchSize: 1,
+  handler: perDelivery(async ({ event }) => {
     await new Promise((r) => setTimeout(r, msPerMessage));
     appendFileSync(out, `${(event as unknown as { n: number }).n}\n`);
     handled++;
     if (crashAfter > 0 && handled >= crashAfter) process.kill(process.pid, 'SIGKILL');
-  },
+  }),
 });
 process.once('SIGTERM', () => {
   void runner.stop().then(

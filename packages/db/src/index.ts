@@ -1,4 +1,6 @@
 export type { MigrationFile, MigrationResult } from './migrate.ts';
 export { checksum, MigrationError, migrate, readMigrations } from './migrate.ts';
+export type { Pool, PoolClient, PoolOptions } from './pool.ts';
+export { createPool, transaction } from './pool.ts';
 export type { Column, TableShape } from './schema-drift.ts';
 export { diffTables, liveTables, prismaTables, schemaDrift } from './schema-drift.ts';

@@ -1,10 +1,10 @@
 import { decodeEvent, type EventOf, headers as h, type TopicName } from '@akaso/contracts';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { createBatcher, type Part } from './batcher.ts';
 import { ACKS_ALL } from './client.ts';
-import { type CommitPolicy, commitPolicyFromEnv } from './commit-policy.ts';
+import { type CommitPolicy, commitPolicyDefaults } from './commit-policy.ts';
 import { dlqMessage } from './dlq.ts';
-import { backoffMs, classifyError, type RetryOptions, retryDefaults } from './errors.ts';
-import { runKeyed } from './keyed.ts';
+import { type ClassifiedError, classifyError, type RetryOptions } from './errors.ts';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -13,31 +13,41 @@ export interface Logger {
   debug(obj: object, msg?: string): void;
 }
 
-export interface MessageContext {
-  topic: TopicName;
+/** One consumed message, decoded against its topic's contract. */
+export interface Delivery<T extends TopicName = TopicName> {
+  topic: T;
   partition: number;
   offset: string;
   key: string | null;
+  event: EventOf<T>;
   correlationId: string;
   headers: Record<string, string>;
-  /** Keeps the group membership alive during a long side effect. */
+}
+
+export interface BatchContext {
+  /** Keeps the group membership alive during a long side effect (a slow card provider). */
   heartbeat(): Promise<void>;
 }
 
-export type EventHandler = <T extends TopicName>(
-  topic: T,
-  event: EventOf<T>,
-  ctx: MessageContext,
-) => Promise<void>;
+/**
+ * Applies a batch of deliveries (several partitions' messages, each partition's in offset
+ * order) all at once — one database transaction — or throws. Thrown errors decide what happens
+ * (errors.ts): transient → the same batch again after a backoff; anything else → one delivery
+ * at a time, the one that still fails to the dead-letter topic.
+ */
+export type BatchHandler = (deliveries: Delivery[], ctx: BatchContext) => Promise<void>;
+
+/** A handler of one delivery at a time, as a BatchHandler (labs, simple consumers). */
+export const perDelivery =
+  (fn: (delivery: Delivery, ctx: BatchContext) => Promise<void>): BatchHandler =>
+  async (deliveries, ctx) => {
+    for (const d of deliveries) await fn(d, ctx);
+  };
 
 export interface ConsumerMetrics {
-  onProcessed?(info: {
-    topic: string;
-    partition: number;
-    durationMs: number;
-    outcome: 'ok' | 'dead-lettered';
-  }): void;
-  onRetry?(info: { topic: string; partition: number; attempt: number; code: string }): void;
+  onProcessed?(info: { topic: string; count: number; outcome: 'ok' | 'dead-lettered' }): void;
+  onApplied?(info: { count: number; durationMs: number }): void;
+  onRetry?(info: { code: string; kind: string; attempt: number }): void;
   onBatch?(info: { topic: string; partition: number; lag: number }): void;
   onRebalance?(info: { groupId: string; memberId: string; assigned: Record<string, number[]> }): void;
 }
@@ -46,38 +56,44 @@ export interface ConsumerRunnerOptions {
   kafka: Kafka;
   groupId: string;
   topics: TopicName[];
-  handler: EventHandler;
+  handler: BatchHandler;
   /** Publishes dead letters; must be an idempotent acks=all producer (createProducer). */
   producer: Producer;
   logger: Logger;
   retry?: Partial<RetryOptions>;
-  /** Partitions handled in parallel by this instance. */
+  /** Partitions fetched and handed over at once by this instance. */
   partitionsConsumedConcurrently?: number;
-  /**
-   * Messages of different keys handled at once inside one partition (never two of one key:
-   * each user's events stay in order). 1 = one message at a time per partition.
-   */
-  keyConcurrency?: number;
+  /** Deliveries per handler call (one database transaction). */
+  maxBatchSize?: number;
+  /** Handler calls in flight at once (each holds different partitions). */
+  maxInFlight?: number;
+  /** How long the first fetched partition waits for the others of the same fetch. */
+  lingerMs?: number;
   metrics?: ConsumerMetrics;
   sessionTimeoutMs?: number;
   /**
    * Manual commits after processing (the default). Auto-commit exists only to show its pitfall
-   * (workshop lab 4); without this option the runner reads KAFKA_AUTO_COMMIT (default off).
+   * (workshop lab 4).
    */
   commitPolicy?: Partial<CommitPolicy>;
   /** Decodes a message value; defaults to the topic's contract (decodeEvent). For lab topics. */
   decode?: (topic: TopicName, value: Buffer | null) => unknown;
+  /** Fetch tuning (kafkajs' minBytes / maxWaitTimeInMs). */
+  fetch?: { minBytes?: number; maxWaitTimeInMs?: number; maxBytesPerPartition?: number };
 }
 
 export const consumerDefaults = {
-  // One in flight per partition (12): a handler waiting on a slow third party (a 300 ms card
-  // charge) then holds up only its own partition. Order within a partition is kept.
+  // Every partition this instance owns can be in hand at once: the batcher then joins what one
+  // fetch returned into one handler call, and a slow third party holds no partition hostage.
   partitionsConsumedConcurrently: 12,
-  // …and inside a partition, up to 4 users' messages at once: with 12 partitions and a 300 ms
-  // third party that is 160 messages/s per instance instead of 40.
-  keyConcurrency: 4,
+  maxBatchSize: 200,
+  maxInFlight: 4,
+  lingerMs: 2,
   sessionTimeoutMs: 30_000,
   heartbeatIntervalMs: 3_000,
+  // An idle partition's fetch waits at the broker (long poll) and answers as soon as one
+  // message arrives: no latency added, and an idle group costs a request per 5 s per broker.
+  fetch: { minBytes: 1, maxWaitTimeInMs: 5_000, maxBytesPerPartition: 1_048_576 },
 } as const;
 
 export function headersToRecord(raw: IHeaders | undefined): Record<string, string> {
@@ -89,25 +105,39 @@ export function headersToRecord(raw: IHeaders | undefined): Record<string, strin
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export interface ConsumerHealth {
+  ok: boolean;
+  detail: string;
+}
 
 export interface ConsumerRunner {
   start(): Promise<void>;
-  /** Graceful: stop fetching, finish the message in hand, commit, leave the group. */
+  /** Graceful: stop fetching, finish the work in hand, commit, leave the group. */
   stop(): Promise<void>;
+  /** Readiness: member of its group, and not stuck behind a failing dependency. */
+  health(): ConsumerHealth;
   readonly consumer: Consumer;
 }
 
+/** How long a dependency may fail before readiness says so. */
+const UNHEALTHY_AFTER_MS = 5_000;
+
+interface Item {
+  delivery: Delivery;
+  message: KafkaMessage;
+}
+
 /**
- * At-least-once consumption with manual commits: an offset is committed only after its handler
- * succeeded (or its message was safely dead-lettered with acks=all), so a crash redelivers and
- * never skips. Handlers make redelivery harmless by recording eventIds (packages/outbox).
+ * At-least-once consumption with manual commits, a batch at a time: offsets are committed only
+ * after the handler applied their messages (or a message was safely dead-lettered with
+ * acks=all), so a crash redelivers and never skips. Handlers make redelivery harmless by
+ * recording eventIds in the same transaction as their effects (packages/outbox).
  */
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
-  const retry = { ...retryDefaults, ...opts.retry };
   const { logger, metrics, groupId } = opts;
-  const commit = { ...commitPolicyFromEnv(process.env), ...opts.commitPolicy };
+  const commit = { ...commitPolicyDefaults, ...opts.commitPolicy };
   const decode = opts.decode ?? decodeEvent;
+  const fetch = { ...consumerDefaults.fetch, ...opts.fetch };
   if (commit.autoCommit) {
     logger.warn(
       { groupId, intervalMs: commit.autoCommitIntervalMs },
@@ -119,103 +149,124 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     sessionTimeout: opts.sessionTimeoutMs ?? consumerDefaults.sessionTimeoutMs,
     heartbeatInterval: consumerDefaults.heartbeatIntervalMs,
     allowAutoTopicCreation: false,
+    minBytes: fetch.minBytes,
+    maxWaitTimeInMs: fetch.maxWaitTimeInMs,
+    maxBytesPerPartition: fetch.maxBytesPerPartition,
   });
+  let stopping = false;
+  let joined = false;
+  let crashed: string | null = null;
+  let lastHeartbeat: () => Promise<void> = async () => {};
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    joined = true;
     const assigned = e.payload.memberAssignment as Record<string, number[]>;
     logger.info({ groupId, memberId: e.payload.memberId, assigned }, 'joined consumer group');
     metrics?.onRebalance?.({ groupId, memberId: e.payload.memberId, assigned });
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    crashed = e.payload.restart ? null : e.payload.error.message;
+    if (!e.payload.restart) logger.error({ groupId, err: crashed }, 'consumer crashed and will not restart');
+  });
+
+  type PartMeta = Part<Item> & {
+    topic: TopicName;
+    partition: number;
+    resolve(offset: string): void;
+    /** The partition went to another member: what was applied is redelivered there, not committed here. */
+    isStale(): boolean;
+  };
+
+  const batcher = createBatcher<Item>({
+    handle: (items) =>
+      opts.handler(
+        items.map((i) => i.delivery),
+        { heartbeat: () => lastHeartbeat() },
+      ),
+    async deadLetter(item, error, attempts) {
+      await deadLetter(item.delivery.topic, item.delivery.partition, item.message, error, attempts);
+    },
+    async commit(parts) {
+      const metas = (parts as PartMeta[]).filter((p) => !p.isStale());
+      for (const p of metas) {
+        const last = p.items[p.items.length - 1];
+        if (last) p.resolve(last.message.offset);
+      }
+      if (commit.autoCommit) return; // the timer commits what was fetched, not what is done
+      try {
+        // One request for every partition of the group: the next offset is the one to read.
+        await consumer.commitOffsets(
+          metas.flatMap((p) => {
+            const last = p.items[p.items.length - 1];
+            return last
+              ? [
+                  {
+                    topic: p.topic,
+                    partition: p.partition,
+                    offset: (BigInt(last.message.offset) + 1n).toString(),
+                  },
+                ]
+              : [];
+          }),
+        );
+      } catch (err) {
+        // A rebalance took a partition meanwhile: its new owner reads from the last commit and
+        // the handlers dedupe what is delivered twice.
+        logger.warn(
+          { groupId, err: (err as Error).message },
+          'offset commit failed, messages will be redelivered',
+        );
+      }
+    },
+    heartbeat: () => lastHeartbeat(),
+    maxItems: opts.maxBatchSize ?? consumerDefaults.maxBatchSize,
+    maxInFlight: opts.maxInFlight ?? consumerDefaults.maxInFlight,
+    lingerMs: opts.lingerMs ?? consumerDefaults.lingerMs,
+    ...(opts.retry ? { retry: opts.retry } : {}),
+    onRetry: (error, attempt) => {
+      metrics?.onRetry?.({ code: error.code, kind: error.kind, attempt });
+      // Each failing dependency is logged as it starts failing and then every tenth try.
+      if (attempt === 1 || attempt % 10 === 0) {
+        logger.warn({ groupId, code: error.code, kind: error.kind, err: error.message, attempt }, 'retrying');
+      }
+    },
+    onDeadLetter: (item) =>
+      metrics?.onProcessed?.({ topic: item.delivery.topic, count: 1, outcome: 'dead-lettered' }),
+    onApplied: (count, durationMs) => metrics?.onApplied?.({ count, durationMs }),
   });
 
   async function deadLetter(
     topic: TopicName,
     partition: number,
     message: KafkaMessage,
-    err: unknown,
+    error: ClassifiedError,
     attempts: number,
-    correlationId: string,
   ): Promise<void> {
-    const classified = classifyError(err);
     await opts.producer.send({
       acks: ACKS_ALL,
-      ...dlqMessage({ topic, partition, message, groupId, error: classified, attempts }),
+      ...dlqMessage({ topic, partition, message, groupId, error, attempts }),
     });
     logger.error(
-      {
-        topic,
-        partition,
-        offset: message.offset,
-        groupId,
-        code: classified.code,
-        err: classified.message,
-        attempts,
-        correlationId,
-      },
+      { topic, partition, offset: message.offset, groupId, code: error.code, err: error.message, attempts },
       'message dead-lettered',
     );
   }
 
-  async function processOne(
-    topic: TopicName,
-    partition: number,
-    message: KafkaMessage,
-    heartbeat: () => Promise<void>,
-  ) {
-    const started = performance.now();
-    const record = headersToRecord(message.headers);
-    const ctx: MessageContext = {
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key?.toString() ?? null,
-      correlationId: record[h.correlationId] ?? '',
-      headers: record,
-      heartbeat,
-    };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const event = decode(topic, message.value) as EventOf<typeof topic>;
-        await opts.handler(topic, event, ctx);
-        metrics?.onProcessed?.({ topic, partition, durationMs: performance.now() - started, outcome: 'ok' });
-        return;
-      } catch (err) {
-        const classified = classifyError(err);
-        if (!classified.retriable || attempt >= retry.maxAttempts) {
-          await deadLetter(topic, partition, message, err, attempt, ctx.correlationId);
-          metrics?.onProcessed?.({
-            topic,
-            partition,
-            durationMs: performance.now() - started,
-            outcome: 'dead-lettered',
-          });
-          return;
-        }
-        metrics?.onRetry?.({ topic, partition, attempt, code: classified.code });
-        logger.warn(
-          {
-            topic,
-            partition,
-            offset: message.offset,
-            attempt,
-            code: classified.code,
-            err: classified.message,
-          },
-          'retrying',
-        );
-        // Sleep in slices with heartbeats so a long backoff does not cost the group membership.
-        let remaining = backoffMs(attempt, retry);
-        while (remaining > 0) {
-          const slice = Math.min(remaining, 1_000);
-          await sleep(slice);
-          remaining -= slice;
-          await heartbeat();
-        }
-      }
-    }
-  }
-
   return {
     consumer,
+    health() {
+      if (crashed) return { ok: false, detail: `crashed: ${crashed}` };
+      if (!joined) return { ok: false, detail: 'not a member of its consumer group yet' };
+      const waiting = batcher.waiting();
+      if (waiting && Date.now() - waiting.since > UNHEALTHY_AFTER_MS) {
+        const s = Math.round((Date.now() - waiting.since) / 1000);
+        return {
+          ok: false,
+          detail: `not consuming for ${s}s: ${waiting.error.code} ${waiting.error.message}`,
+        };
+      }
+      return { ok: true, detail: 'ok' };
+    },
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
@@ -233,44 +284,73 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
           isStale,
           commitOffsetsIfNecessary,
         }) => {
+          lastHeartbeat = heartbeat;
           const topic = batch.topic as TopicName;
-          metrics?.onBatch?.({ topic, partition: batch.partition, lag: Number(batch.offsetLag()) });
-          if (commit.autoCommit && batch.messages.length > 0) {
+          const { partition } = batch;
+          metrics?.onBatch?.({ topic, partition, lag: Number(batch.offsetLag()) });
+          if (batch.messages.length === 0) return;
+          if (commit.autoCommit) {
             // The pitfall, as the Java client's enable.auto.commit does it: the position that gets
             // committed is everything fetched, on a timer, not what has been processed.
             resolveOffset(batch.lastOffset());
           }
-          let lastDone: string | null = null;
-          const { error } = await runKeyed(batch.messages, {
-            concurrency: opts.keyConcurrency ?? consumerDefaults.keyConcurrency,
-            keyOf: (m) => m.key?.toString('latin1') ?? '',
-            process: (m) => processOne(topic, batch.partition, m, heartbeat),
-            // On shutdown or rebalance, start nothing new; what is in hand finishes and is committed.
-            shouldStop: () => !isRunning() || isStale(),
-            onPrefix: (i) => {
-              if (commit.autoCommit) return; // the timer commits what was fetched, not what is done
-              const offset = batch.messages[i]?.offset;
-              if (offset === undefined) return;
-              resolveOffset(offset);
-              lastDone = offset;
-            },
-            onSettled: async () => {
-              if (commit.autoCommit) await commitOffsetsIfNecessary();
-              await heartbeat();
-            },
-          });
-          // Only the prefix that is done is committed; after a failure the rest is redelivered.
-          if (lastDone !== null && !isStale()) {
-            // Commit after the side effects: at-least-once; the next offset is the one to read.
-            await consumer.commitOffsets([
-              { topic, partition: batch.partition, offset: (BigInt(lastDone) + 1n).toString() },
-            ]);
+          const items: Item[] = [];
+          for (const message of batch.messages) {
+            const headers = headersToRecord(message.headers);
+            try {
+              const event = decode(topic, message.value) as EventOf<typeof topic>;
+              items.push({
+                message,
+                delivery: {
+                  topic,
+                  partition,
+                  offset: message.offset,
+                  key: message.key?.toString() ?? null,
+                  event,
+                  correlationId: headers[h.correlationId] ?? '',
+                  headers,
+                },
+              });
+            } catch (err) {
+              // Bytes that break the contract never decode on redelivery: DLQ at once. Handled
+              // before the rest: a poison message has no effect to keep in order.
+              await deadLetter(topic, partition, message, classifyError(err), 1);
+              metrics?.onProcessed?.({ topic, count: 1, outcome: 'dead-lettered' });
+            }
           }
-          if (error) throw error;
+          // Stopping or losing the partition: start nothing new (work in a handler finishes).
+          const isActive = () => !stopping && isRunning() && !isStale();
+          const maxItems = opts.maxBatchSize ?? consumerDefaults.maxBatchSize;
+          for (let i = 0; i < items.length; i += maxItems) {
+            const chunk = items.slice(i, i + maxItems);
+            const part: PartMeta = {
+              items: chunk,
+              isActive,
+              isStale,
+              topic,
+              partition,
+              resolve: resolveOffset,
+            };
+            const outcome = await batcher.submit(part);
+            if (outcome === 'aborted') return; // not committed: redelivered to the next owner
+            metrics?.onProcessed?.({ topic, count: chunk.length, outcome: 'ok' });
+          }
+          if (items.at(-1)?.message.offset !== batch.lastOffset() && !isStale()) {
+            // The batch ended with dead-lettered poison: move past it too.
+            resolveOffset(batch.lastOffset());
+            if (!commit.autoCommit) {
+              await consumer.commitOffsets([
+                { topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
+              ]);
+            }
+          }
+          if (commit.autoCommit) await commitOffsetsIfNecessary();
         },
       });
     },
     async stop() {
+      // Work waiting for a dependency gives up (it is redelivered); work in a handler finishes.
+      stopping = true;
       await consumer.stop();
       await consumer.disconnect();
     },

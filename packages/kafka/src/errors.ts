@@ -1,25 +1,97 @@
 /**
- * Retry or dead-letter? One rule, in one place: an error that says `retriable: false` (a contract
- * violation, a business impossibility) goes to the DLQ at once; anything else is presumed
- * transient (database restart, broker election, a timeout) and is retried with backoff, and only
- * dead-lettered once the attempts are used up, so the partition keeps flowing.
+ * Retry or dead-letter? One rule, in one place, for every consumer:
+ *
+ * - `permanent`: can never succeed however often it is tried — an error flagged
+ *   `retriable: false` (a contract violation, a business impossibility) or a programming error
+ *   (TypeError, RangeError, ReferenceError, SyntaxError). Dead-lettered at once.
+ * - `transient`: a dependency is unreachable or busy (PostgreSQL restarting, a broker electing,
+ *   the SMTP server or the card provider down, a lock conflict). Retried with backoff for as
+ *   long as it takes, with heartbeats: the partition waits, nothing is dead-lettered.
+ * - `unknown`: anything else. Retried a few times (it may be transient), then dead-lettered so
+ *   one odd message cannot hold its partition forever.
  */
+export type ErrorKind = 'transient' | 'permanent' | 'unknown';
+
 export interface ClassifiedError {
+  kind: ErrorKind;
+  /** false only for `permanent`. */
   retriable: boolean;
   code: string;
   message: string;
 }
 
-export function classifyError(err: unknown): ClassifiedError {
-  if (err instanceof Error) {
-    const flagged = err as Error & { retriable?: unknown; code?: unknown };
-    return {
-      retriable: flagged.retriable !== false,
-      code: typeof flagged.code === 'string' ? flagged.code : err.name,
-      message: err.message,
-    };
+// Node socket errors: the other side is not there (yet), or went away mid-request.
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+// PostgreSQL SQLSTATEs that say "try again": connection exceptions (08), the server shutting
+// down or starting (57P01-57P03), too many connections (53300), a serialization failure or a
+// deadlock (40001, 40P01), a lock not available (55P03).
+const pgTransient = /^(08...|57P0[123]|53300|40001|40P01|55P03)$/;
+// Prisma's codes for the same situations: P1001 can't reach the server, P1002 timed out,
+// P1008 operation timed out, P1017 server closed the connection, P2024 pool timeout,
+// P2034 write conflict or deadlock.
+const prismaTransient = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034']);
+// nodemailer's connection-level failures (the SMTP server is down or hung up).
+const smtpTransient = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS']);
+// Messages of drivers that carry no code for "the connection is gone".
+const transientMessages =
+  /Connection terminated|connection is not queryable|Client has encountered a connection error|timeout exceeded when trying to connect|Can't reach database server|server closed the connection|the database system is (starting up|shutting down)/i;
+
+const programmingErrors = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
+
+interface Flagged {
+  name?: unknown;
+  code?: unknown;
+  retriable?: unknown;
+  /** Stripe: StripeConnectionError, StripeAPIError (5xx), StripeRateLimitError. */
+  type?: unknown;
+  statusCode?: unknown;
+  /** SMTP reply code (nodemailer). */
+  responseCode?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/** Is this error (or one of its causes) a dependency that is unreachable or busy right now? */
+export function isTransient(err: unknown): boolean {
+  for (let e = err as Flagged | undefined, depth = 0; e && depth < 5; e = e.cause as Flagged, depth++) {
+    if (typeof e !== 'object') return false;
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (socketCodes.has(code) || pgTransient.test(code) || prismaTransient.has(code)) return true;
+    if (smtpTransient.has(code)) return true;
+    if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500) return true;
+    if (e.type === 'StripeConnectionError' || e.type === 'StripeRateLimitError') return true;
+    if (e.type === 'StripeAPIError' && typeof e.statusCode === 'number' && e.statusCode >= 500) return true;
+    // kafkajs marks what it would retry itself (leader moving, coordinator loading).
+    if (typeof e.name === 'string' && e.name.startsWith('KafkaJS') && e.retriable === true) return true;
+    if (typeof e.message === 'string' && transientMessages.test(e.message)) return true;
   }
-  return { retriable: true, code: 'UNKNOWN', message: String(err) };
+  return false;
+}
+
+export function classifyError(err: unknown): ClassifiedError {
+  if (!(err instanceof Error))
+    return { kind: 'unknown', retriable: true, code: 'UNKNOWN', message: String(err) };
+  const flagged = err as Error & Flagged;
+  const code = typeof flagged.code === 'string' ? flagged.code : err.name;
+  const kind: ErrorKind =
+    flagged.retriable === false || programmingErrors.has(err.name)
+      ? 'permanent'
+      : isTransient(err)
+        ? 'transient'
+        : 'unknown';
+  return { kind, retriable: kind !== 'permanent', code, message: err.message };
 }
 
 /** Throw this from a handler for a message that can never succeed. */
@@ -34,6 +106,7 @@ export class PermanentError extends Error {
 }
 
 export const retryDefaults = {
+  /** Attempts for an `unknown` error before the DLQ (a `transient` one is retried until it passes). */
   maxAttempts: 6,
   initialBackoffMs: 100,
   maxBackoffMs: 5_000,

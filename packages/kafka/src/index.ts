@@ -7,6 +7,8 @@ export {
   ConfigSource,
   ResourcePatternTypes,
 } from './admin-enums.ts';
+export type { Batcher, BatcherOptions, Part, PartOutcome } from './batcher.ts';
+export { createBatcher } from './batcher.ts';
 export type { KafkaClientOptions } from './client.ts';
 export {
   ACKS_ALL,
@@ -22,16 +24,18 @@ export { describeClusterState, describeGroupMembers } from './cluster.ts';
 export type { CommitPolicy } from './commit-policy.ts';
 export { CommitPolicyError, commitPolicyDefaults, commitPolicyFromEnv } from './commit-policy.ts';
 export type {
+  BatchContext,
+  BatchHandler,
+  ConsumerHealth,
   ConsumerMetrics,
   ConsumerRunner,
   ConsumerRunnerOptions,
-  EventHandler,
+  Delivery,
   Logger,
-  MessageContext,
 } from './consumer.ts';
-export { consumerDefaults, createConsumerRunner, headersToRecord } from './consumer.ts';
+export { consumerDefaults, createConsumerRunner, headersToRecord, perDelivery } from './consumer.ts';
 export { dlqMessage, replayDeadLetters } from './dlq.ts';
-export type { ClassifiedError, RetryOptions } from './errors.ts';
-export { backoffMs, classifyError, PermanentError, retryDefaults } from './errors.ts';
+export type { ClassifiedError, ErrorKind, RetryOptions } from './errors.ts';
+export { backoffMs, classifyError, isTransient, PermanentError, retryDefaults } from './errors.ts';
 export type { TopicSpec } from './provision.ts';
 export { ProvisioningError, pipelineTopicSpecs, provisionDefaults, provisionTopics } from './provision.ts';

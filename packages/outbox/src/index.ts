@@ -1,4 +1,6 @@
-export type { OutboxRow, OutgoingEvent, RawSql } from './outbox.ts';
-export { claimEvent, enqueue, outboxRow } from './outbox.ts';
-export type { OutboxRelay, RelayOptions } from './relay.ts';
+export type { OutboxRow, OutgoingEvent, RawSql, Sql } from './outbox.ts';
+export { claimEvent, claimEvents, enqueue, outboxRow } from './outbox.ts';
+export type { OutboxRelay, RelayHealth, RelayOptions } from './relay.ts';
 export { createOutboxRelay, relayDefaults } from './relay.ts';
+export type { EventSink } from './sink.ts';
+export { outboxSink, returnOnly } from './sink.ts';

@@ -12,25 +12,44 @@ export interface RawSql {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
+/** A node-postgres client or pool (the batch handlers' transactions). */
+export interface Sql {
+  query<R extends object = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
 export interface OutgoingEvent<T extends TopicName = TopicName> {
   topic: T;
   event: EventOf<T>;
   correlationId: string;
 }
 
-export async function enqueue(tx: RawSql, events: OutgoingEvent[]): Promise<void> {
+// One statement whatever the number of events: the rows travel as one JSON parameter.
+const ENQUEUE_SQL = `insert into "outbox" ("event_id", "topic", "key", "payload", "headers")
+  select r.event_id, r.topic, r.key, r.payload::jsonb, r.headers
+    from jsonb_to_recordset($1::jsonb) as r(ord int, event_id uuid, topic text, key text, payload text, headers jsonb)
+    order by r.ord`;
+
+/** Writes the events to the outbox in the caller's transaction, in the order given. */
+export async function enqueue(tx: Sql | RawSql, events: OutgoingEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const values: unknown[] = [];
-  const rows = events.map((e, i) => {
-    const row = outboxRow(e);
-    values.push(row.eventId, row.topic, row.key, row.payload, JSON.stringify(row.headers));
-    const b = i * 5;
-    return `($${b + 1}::uuid, $${b + 2}, $${b + 3}, $${b + 4}::jsonb, $${b + 5}::jsonb)`;
-  });
-  await tx.$executeRawUnsafe(
-    `insert into "outbox" ("event_id", "topic", "key", "payload", "headers") values ${rows.join(', ')}`,
-    ...values,
+  const rows = JSON.stringify(
+    events.map((e, ord) => {
+      const row = outboxRow(e);
+      return {
+        ord,
+        event_id: row.eventId,
+        topic: row.topic,
+        key: row.key,
+        payload: row.payload,
+        headers: row.headers,
+      };
+    }),
   );
+  if ('query' in tx) await tx.query(ENQUEUE_SQL, [rows]);
+  else await tx.$executeRawUnsafe(ENQUEUE_SQL, rows);
 }
 
 /**
@@ -45,6 +64,21 @@ export async function claimEvent(tx: RawSql, group: string, eventId: string): Pr
     eventId,
   );
   return inserted === 1;
+}
+
+/**
+ * The batch form of claimEvent: records every eventId in one statement and returns the ones
+ * this transaction claimed first. Events not returned were handled before (a redelivery) or
+ * appear twice in the batch: their effects must be skipped.
+ */
+export async function claimEvents(tx: Sql, group: string, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const { rows } = await tx.query<{ event_id: string }>(
+    `insert into "processed_events" ("consumer_group", "event_id")
+       select $1, e from unnest($2::uuid[]) as e on conflict do nothing returning event_id`,
+    [group, [...new Set(eventIds)]],
+  );
+  return new Set(rows.map((r) => r.event_id));
 }
 
 /** One outbox row; `payload` is the event's JSON text. */

@@ -1,4 +1,4 @@
-import { ACKS_ALL, type Logger, type Message, type Producer } from '@akaso/kafka';
+import { ACKS_ALL, isTransient, type Logger, type Message, type Producer } from '@akaso/kafka';
 import pg from 'pg';
 
 export interface RelayOptions {
@@ -18,6 +18,13 @@ export interface RelayOptions {
   lingerMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
   retentionMs?: number;
+  /**
+   * processed_events rows (the consumers' dedupe) older than this are deleted: a redelivery can
+   * only come from a topic, and the topics keep messages 7 days.
+   */
+  processedRetentionMs?: number;
+  /** Reconnect backoff bounds after the database connection is lost. */
+  reconnect?: { initialMs?: number; maxMs?: number };
   /** After each published batch, and with the backlog every few seconds (metrics). */
   onPublished?(count: number): void;
   onBacklog?(rows: number): void;
@@ -28,11 +35,22 @@ export const relayDefaults = {
   pollIntervalMs: 500,
   lingerMs: 0,
   retentionMs: 60 * 60_000,
+  processedRetentionMs: 8 * 24 * 3_600_000,
+  reconnect: { initialMs: 100, maxMs: 5_000 },
 } as const;
 
 // One relay per database publishes at a time (session advisory lock): with several instances
 // of a service, rows still leave in insertion order, so per-user order holds on the topic.
+// The lock belongs to the connection: when it breaks, PostgreSQL frees the lock and whichever
+// relay reconnects first takes over.
 const RELAY_LOCK = 'akaso-outbox-relay';
+/** How long publishing may fail before readiness says so. */
+const UNHEALTHY_AFTER_MS = 5_000;
+
+export interface RelayHealth {
+  ok: boolean;
+  detail: string;
+}
 
 export interface OutboxRelay {
   start(): Promise<void>;
@@ -40,6 +58,8 @@ export interface OutboxRelay {
   /** Publish now instead of waiting for the next NOTIFY or poll. */
   wake(): void;
   backlog(): Promise<number>;
+  /** Readiness: connected, and publishing (or standing by behind another instance's relay). */
+  health(): RelayHealth;
   readonly isLeader: boolean;
 }
 
@@ -51,15 +71,31 @@ interface Row {
   headers: Record<string, string>;
 }
 
+// Marks the oldest unpublished rows and returns them, in ONE statement; the transaction around
+// it is committed only after Kafka acknowledged them, rolled back (unmarked) otherwise.
+const CLAIM_SQL = `update "outbox" set published_at = now()
+  where id in (select id from "outbox" where published_at is null order by id limit $1 for update skip locked)
+  returning id, topic, key, payload::text as payload, headers`;
+
+/**
+ * The outbox relay: publishes the rows services wrote in their transactions, in insertion
+ * order, in batches, and marks them sent. Per batch it spends three statements (begin, claim,
+ * commit) whatever the batch size. Its database connection reconnects with backoff after
+ * PostgreSQL restarts, LISTENs again and competes for leadership again: a restart costs
+ * latency, never events.
+ */
 export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
-  const o = { ...relayDefaults, ...opts };
-  const client = new pg.Client({ connectionString: o.connectionString, application_name: 'outbox-relay' });
+  const o = { ...relayDefaults, ...opts, reconnect: { ...relayDefaults.reconnect, ...opts.reconnect } };
+  let client: pg.Client | null = null;
   let running = false;
   let leader = false;
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   let pendingWake = false;
   let lastCleanup = 0;
+  let lastProcessedCleanup = 0;
+  let failingSince: number | null = null;
+  let lastError = '';
 
   /** Resolves after `ms`, or earlier with true when woken. */
   const wait = (ms: number) =>
@@ -94,92 +130,137 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
     else pendingWake = true;
   }
 
-  async function publishBatch(): Promise<number> {
-    await client.query('begin');
+  /** The relay's session: connected, LISTENing. Replaced whole when it breaks. */
+  async function session(): Promise<pg.Client> {
+    if (client) return client;
+    const c = new pg.Client({ connectionString: o.connectionString, application_name: 'outbox-relay' });
+    c.on('error', (err) => {
+      o.logger.warn({ err: err.message }, 'outbox relay: database connection lost, reconnecting');
+      drop(c);
+    });
+    c.on('notification', () => wake());
     try {
-      const { rows } = await client.query<Row>(
-        `select id, topic, key, payload::text as payload, headers from "outbox"
-          where published_at is null order by id limit $1 for update skip locked`,
-        [o.batchSize],
-      );
+      await c.connect();
+      await c.query('listen outbox');
+    } catch (err) {
+      await c.end().catch(() => {});
+      throw err;
+    }
+    client = c;
+    return c;
+  }
+
+  function drop(c: pg.Client | null) {
+    if (!c) return;
+    if (client === c) {
+      client = null;
+      leader = false; // the lock went with the connection
+    }
+    c.end().catch(() => {});
+  }
+
+  async function publishBatch(c: pg.Client): Promise<number> {
+    await c.query('begin');
+    try {
+      const { rows } = await c.query<Row>(CLAIM_SQL, [o.batchSize]);
       if (rows.length === 0) {
-        await client.query('commit');
+        await c.query('commit');
         return 0;
       }
+      // UPDATE … RETURNING does not promise an order: restore insertion order (per-user order).
+      rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
       const byTopic = new Map<string, Message[]>();
       for (const row of rows) {
         const list = byTopic.get(row.topic) ?? [];
         list.push({ key: row.key, value: row.payload, headers: row.headers });
         byTopic.set(row.topic, list);
       }
-      // acks=all + idempotent producer; rows are marked only after the brokers acknowledged.
+      // acks=all + idempotent producer; the marks commit only after the brokers acknowledged.
       await o.producer.sendBatch({
         acks: ACKS_ALL,
         topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
       });
-      await client.query(`update "outbox" set published_at = now() where id = any($1::bigint[])`, [
-        rows.map((r) => r.id),
-      ]);
-      await client.query('commit');
+      await c.query('commit');
       return rows.length;
     } catch (err) {
       // Nothing marked: the rows are published again later (consumers dedupe by eventId).
-      await client.query('rollback').catch(() => {});
+      await c.query('rollback').catch(() => {});
       throw err;
     }
   }
 
   let lastBacklog = 0;
-  async function reportBacklog() {
+  async function reportBacklog(c: pg.Client) {
     if (!o.onBacklog || Date.now() - lastBacklog < 2_000) return;
     lastBacklog = Date.now();
-    const { rows } = await client.query<{ n: number }>(
+    const { rows } = await c.query<{ n: number }>(
       'select count(*)::int as n from "outbox" where published_at is null',
     );
     o.onBacklog(rows[0]?.n ?? 0);
   }
 
-  async function cleanup() {
-    if (Date.now() - lastCleanup < 60_000) return;
-    lastCleanup = Date.now();
-    await client.query(`delete from "outbox" where published_at < now() - make_interval(secs => $1)`, [
-      o.retentionMs / 1000,
-    ]);
+  async function cleanup(c: pg.Client) {
+    if (Date.now() - lastCleanup >= 60_000) {
+      lastCleanup = Date.now();
+      await c.query(`delete from "outbox" where published_at < now() - make_interval(secs => $1)`, [
+        o.retentionMs / 1000,
+      ]);
+    }
+    if (Date.now() - lastProcessedCleanup >= 3_600_000) {
+      lastProcessedCleanup = Date.now();
+      await c.query(`delete from "processed_events" where processed_at < now() - make_interval(secs => $1)`, [
+        o.processedRetentionMs / 1000,
+      ]);
+    }
   }
 
   async function run() {
     let failures = 0;
     while (running) {
+      let c: pg.Client | null = null;
       try {
+        c = await session();
         if (!leader) {
-          const { rows } = await client.query<{ ok: boolean }>(
-            'select pg_try_advisory_lock(hashtext($1)) as ok',
-            [RELAY_LOCK],
-          );
+          const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [
+            RELAY_LOCK,
+          ]);
           leader = rows[0]?.ok === true;
           if (!leader) {
+            failures = 0;
+            failingSince = null;
             await wait(1_000);
             continue;
           }
           o.logger.info({}, 'outbox relay is the publisher for this database');
         }
-        const published = await publishBatch();
+        const published = await publishBatch(c);
         failures = 0;
+        failingSince = null;
         if (published > 0) {
           o.onPublished?.(published);
           if (published === o.batchSize) continue; // more waiting: no pause
         }
-        await reportBacklog();
-        await cleanup();
+        await reportBacklog(c);
+        await cleanup(c);
         const woken = await wait(o.pollIntervalMs);
         if (woken && o.lingerMs > 0 && running) await linger(o.lingerMs);
       } catch (err) {
         failures++;
-        const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
-        o.logger.warn(
-          { err: (err as Error).message, failures, delay },
-          'outbox relay: publish failed, will retry',
-        );
+        failingSince ??= Date.now();
+        lastError = (err as Error).message;
+        // A database error may have left the session unusable: start a new one. A Kafka error
+        // (brokers electing) leaves the database session, and the leadership, as they are.
+        const fromKafka =
+          typeof (err as Error).name === 'string' && (err as Error).name.startsWith('KafkaJS');
+        if (!fromKafka) drop(c);
+        const delay = Math.min(o.reconnect.maxMs, o.reconnect.initialMs * 2 ** Math.min(failures - 1, 10));
+        // Logged when it starts failing and then every tenth try: an outage is not a log flood.
+        if (failures === 1 || failures % 10 === 0) {
+          o.logger.warn(
+            { err: lastError, failures, delay, transient: isTransient(err) },
+            'outbox relay: publish failed, will retry',
+          );
+        }
         await wait(delay);
       }
     }
@@ -189,12 +270,19 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
     get isLeader() {
       return leader;
     },
+    health() {
+      if (!running) return { ok: false, detail: 'not running' };
+      if (failingSince !== null && Date.now() - failingSince > UNHEALTHY_AFTER_MS) {
+        const s = Math.round((Date.now() - failingSince) / 1000);
+        return { ok: false, detail: `cannot publish for ${s}s: ${lastError}` };
+      }
+      if (!client) return { ok: failingSince === null, detail: 'connecting' };
+      return { ok: true, detail: leader ? 'publishing' : 'standby (another instance publishes)' };
+    },
     async start() {
-      await client.connect();
-      client.on('notification', () => wake());
-      client.on('error', (err) => o.logger.error({ err: err.message }, 'outbox relay connection error'));
-      await client.query('listen outbox');
       running = true;
+      // Fails start-up if PostgreSQL is not there at all; later losses are reconnected.
+      await session();
       loop = run();
     },
     async stop() {
@@ -202,13 +290,16 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
       wake();
       stopLinger?.();
       await loop;
-      if (leader) await client.query('select pg_advisory_unlock(hashtext($1))', [RELAY_LOCK]).catch(() => {});
+      const c = client;
+      if (c && leader) await c.query('select pg_advisory_unlock(hashtext($1))', [RELAY_LOCK]).catch(() => {});
       leader = false;
-      await client.end();
+      client = null;
+      await c?.end().catch(() => {});
     },
     wake,
     async backlog() {
-      const { rows } = await client.query<{ n: number }>(
+      const c = await session();
+      const { rows } = await c.query<{ n: number }>(
         'select count(*)::int as n from "outbox" where published_at is null',
       );
       return rows[0]?.n ?? 0;

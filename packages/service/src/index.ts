@@ -1,3 +1,5 @@
+export type { ServiceConfig } from './config.ts';
+export { serviceConfig } from './config.ts';
 export type { ErrorCode } from './errors.ts';
 export { AppError, errorCodes, installErrorHandler } from './errors.ts';
 export type { ReadinessCheck } from './health.ts';
@@ -8,4 +10,13 @@ export { handleShutdown, migrateDatabase, retryStartup } from './lifecycle.ts';
 export type { Metrics } from './metrics.ts';
 export { createMetrics } from './metrics.ts';
 export type { Runtime, RuntimeConfig } from './runtime.ts';
-export { databaseCheck, kafkaCheck, startRuntime } from './runtime.ts';
+export { startRuntime } from './runtime.ts';
+export type {
+  AppBase,
+  ConsumerDeclaration,
+  RunningService,
+  ServiceContext,
+  ServiceDefinition,
+  ServiceParts,
+} from './service.ts';
+export { kafkaCheck, runService } from './service.ts';

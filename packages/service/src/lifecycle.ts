@@ -1,8 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@akaso/db';
 import pg from 'pg';
 import type { Logger } from 'pino';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Start-up dependencies (a broker still electing, PostgreSQL still starting) are retried rather

@@ -18,15 +18,20 @@ export function createMetrics(service: string) {
   });
   const handlerSeconds = new Histogram({
     name: 'akaso_handler_duration_seconds',
-    help: 'Time to handle one Kafka message, retries included',
-    labelNames: ['topic'] as const,
+    help: 'Time of one handler call (one database transaction for a batch of messages), retries excluded',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'akaso_handler_batch_size',
+    help: 'Messages applied by one handler call',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     registers: [registry],
   });
   const retries = new Counter({
     name: 'akaso_handler_retries_total',
-    help: 'Retries of transient handler errors',
-    labelNames: ['topic', 'code'] as const,
+    help: 'Retries of failed handler calls, by error code and kind (transient, unknown)',
+    labelNames: ['code', 'kind'] as const,
     registers: [registry],
   });
   const deadLettered = new Counter({
@@ -74,12 +79,15 @@ export function createMetrics(service: string) {
   });
 
   const consumer: ConsumerMetrics = {
-    onProcessed: ({ topic, durationMs, outcome }) => {
-      handled.inc({ topic, outcome });
-      handlerSeconds.observe({ topic }, durationMs / 1000);
-      if (outcome === 'dead-lettered') deadLettered.inc({ topic });
+    onProcessed: ({ topic, count, outcome }) => {
+      handled.inc({ topic, outcome }, count);
+      if (outcome === 'dead-lettered') deadLettered.inc({ topic }, count);
     },
-    onRetry: ({ topic, code }) => retries.inc({ topic, code }),
+    onApplied: ({ count, durationMs }) => {
+      handlerSeconds.observe(durationMs / 1000);
+      batchSize.observe(count);
+    },
+    onRetry: ({ code, kind }) => retries.inc({ code, kind }),
     onBatch: ({ topic, partition, lag: value }) => lag.set({ topic, partition: String(partition) }, value),
     onRebalance: () => rebalances.inc(),
   };

@@ -63,23 +63,3 @@ export async function startRuntime(
   await producer.connect();
   return { logger, kafka, producer };
 }
-
-/** Readiness check: the database answers a query. */
-export const databaseCheck = (query: () => Promise<unknown>) => ({
-  name: 'database',
-  check: async () => void (await query()),
-});
-
-/** Readiness check: the Kafka cluster answers. */
-export const kafkaCheck = (kafka: Kafka) => ({
-  name: 'kafka',
-  check: async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.describeCluster();
-    } finally {
-      await admin.disconnect();
-    }
-  },
-});

@@ -1,22 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import type { AnyEvent, EventOf } from '@akaso/contracts';
-import { topics } from '@akaso/contracts';
-import { claimEvent, enqueue } from '@akaso/outbox';
+import { type AnyEvent, topics } from '@akaso/contracts';
+import { type Pool, transaction } from '@akaso/db';
+import { claimEvents, type EventSink } from '@akaso/outbox';
 import type { Db } from './db.ts';
-import { ingredientNeeds, seedIngredients, seedRecipes } from './recipes.ts';
+import { seedIngredients, seedRecipes } from './recipes.ts';
+import { type InventoryInput, ingredientsTouched, planStock, type Reservation } from './stock-plan.ts';
 
-type OrderPlaced = Extract<EventOf<'orders'>, { type: 'OrderPlaced' }>;
-type PaymentFailed = Extract<EventOf<'payments'>, { type: 'PaymentFailed' }>;
-
-export interface HandleOptions {
-  group: string;
+/** An event to handle and the correlation id it travelled with. */
+export interface Incoming {
+  event: InventoryInput;
   correlationId: string;
-  /** true: events go to the outbox (Kafka); false: only returned (the synchronous baseline). */
-  emit: boolean;
 }
 
-export function createInventoryService(deps: { db: Db; onOutboxWrite(): void }) {
-  const { db } = deps;
+export function createInventoryService(deps: { db: Db; pool: Pool; group: string }) {
+  const { db, pool } = deps;
   let recipes = new Map<string, Map<string, number>>();
 
   async function seed(stockPerIngredient: number): Promise<void> {
@@ -44,121 +40,75 @@ export function createInventoryService(deps: { db: Db; onOutboxWrite(): void }) 
     recipes = next;
   }
 
-  const base = (event: AnyEvent) => ({
-    version: 1 as const,
-    eventId: randomUUID(),
-    orderId: event.orderId,
-    userId: event.userId,
-    occurredAt: new Date().toISOString(),
-  });
-
   /**
-   * All ingredients of the order or none, in one transaction: the rows are locked in a fixed
-   * order (no deadlock between concurrent orders), checked, then decremented together.
+   * A batch of OrderPlaced (reserve all ingredients or none) and PaymentFailed (give them back,
+   * once), in ONE transaction with a constant number of statements: claim the eventIds, lock
+   * the reservations and the ingredient rows the batch touches (in id order: concurrent batches
+   * cannot deadlock), decide in order (planStock), write stock, reservations and the outgoing
+   * events set-based. A redelivered event was claimed before and changes nothing.
    */
-  async function reserve(event: OrderPlaced, opts: HandleOptions): Promise<AnyEvent[]> {
-    const out = await db.$transaction(async (tx) => {
-      if (!(await claimEvent(tx, opts.group, event.eventId))) return [];
-      if (await tx.reservation.findUnique({ where: { orderId: event.orderId } })) return [];
-      const { needs, unknown } = ingredientNeeds(event.items, recipes);
-      let result: AnyEvent;
-      if (unknown.length > 0) {
-        result = {
-          ...base(event),
-          type: 'StockRejected',
-          email: event.email,
-          reason: `unknown burger: ${unknown.join(', ')}`,
-          missing: [],
-        };
-      } else {
-        const ids = [...needs.keys()].sort();
-        const rows = await tx.$queryRawUnsafe<{ id: string; stock: number }[]>(
-          'select id, stock from ingredients where id = any($1::text[]) order by id for update',
-          ids,
+  async function apply(inputs: readonly Incoming[], sink: EventSink): Promise<AnyEvent[]> {
+    const out = await transaction(pool, async (tx) => {
+      const claimed = await claimEvents(
+        tx,
+        deps.group,
+        inputs.map((i) => i.event.eventId),
+      );
+      // Claimed once: an event twice in one batch is handled the first time only.
+      const todo = inputs.filter((i) => claimed.delete(i.event.eventId));
+      if (todo.length === 0) return [];
+      const { rows: held } = await tx.query<{
+        order_id: string;
+        status: Reservation['status'];
+        needs: Reservation['needs'];
+      }>(
+        'select order_id, status, needs from reservations where order_id = any($1::uuid[]) order by order_id for update',
+        [todo.map((i) => i.event.orderId)],
+      );
+      const existing = new Map(held.map((r) => [r.order_id, { status: r.status, needs: r.needs }]));
+      const events = todo.map((i) => i.event);
+      const ids = ingredientsTouched(events, existing, recipes);
+      const { rows: stockRows } = await tx.query<{ id: string; stock: number }>(
+        'select id, stock from ingredients where id = any($1::text[]) order by id for update',
+        [ids],
+      );
+      const plan = planStock(events, new Map(stockRows.map((r) => [r.id, r.stock])), existing, recipes);
+      if (plan.stock.size > 0) {
+        await tx.query(
+          `update ingredients i set stock = n.stock from unnest($1::text[], $2::int[]) as n(id, stock) where i.id = n.id`,
+          [[...plan.stock.keys()], [...plan.stock.values()]],
         );
-        const stock = new Map(rows.map((r) => [r.id, r.stock]));
-        const missing = ids
-          .filter((id) => (stock.get(id) ?? 0) < (needs.get(id) ?? 0))
-          .map((id) => ({ ingredientId: id, needed: needs.get(id) ?? 0, available: stock.get(id) ?? 0 }));
-        if (missing.length > 0) {
-          result = {
-            ...base(event),
-            type: 'StockRejected',
-            email: event.email,
-            reason: `out of stock: ${missing.map((m) => m.ingredientId).join(', ')}`,
-            missing,
-          };
-        } else {
-          await tx.$executeRawUnsafe(
-            `update ingredients i set stock = i.stock - n.qty
-               from unnest($1::text[], $2::int[]) as n(id, qty) where i.id = n.id`,
-            ids,
-            ids.map((id) => needs.get(id) ?? 0),
-          );
-          await tx.reservation.create({
-            data: {
-              orderId: event.orderId,
-              userId: event.userId,
-              status: 'reserved',
-              needs: Object.fromEntries(needs),
-            },
-          });
-          result = {
-            ...base(event),
-            type: 'StockReserved',
-            email: event.email,
-            items: event.items,
-            paymentMethod: event.paymentMethod,
-            totalCents: event.totalCents,
-            currency: event.currency,
-          };
-        }
       }
-      if (opts.emit)
-        await enqueue(tx, [{ topic: topics.inventory, event: result, correlationId: opts.correlationId }]);
-      return [result];
+      if (plan.created.length > 0) {
+        await tx.query(
+          `insert into reservations (order_id, user_id, status, needs)
+             select r.order_id, r.user_id, 'reserved', r.needs
+               from jsonb_to_recordset($1::jsonb) as r(order_id uuid, user_id text, needs jsonb)`,
+          [
+            JSON.stringify(
+              plan.created.map((c) => ({ order_id: c.orderId, user_id: c.userId, needs: c.needs })),
+            ),
+          ],
+        );
+      }
+      if (plan.released.length > 0) {
+        await tx.query(
+          `update reservations set status = 'released', updated_at = now() where order_id = any($1::uuid[])`,
+          [plan.released],
+        );
+      }
+      const correlation = new Map(todo.map((i) => [i.event.eventId, i.correlationId]));
+      await sink.write(
+        tx,
+        plan.events.map(({ input, output }) => ({
+          topic: topics.inventory,
+          event: output,
+          correlationId: correlation.get(input.eventId) ?? '',
+        })),
+      );
+      return plan.events.map((e) => e.output as AnyEvent);
     });
-    if (opts.emit && out.length > 0) deps.onOutboxWrite();
-    return out;
-  }
-
-  /** A failed payment gives the ingredients back (once: the reservation is marked released). */
-  async function release(event: PaymentFailed, opts: HandleOptions): Promise<AnyEvent[]> {
-    const out = await db.$transaction(async (tx) => {
-      if (!(await claimEvent(tx, opts.group, event.eventId))) return [];
-      const rows = await tx.$queryRawUnsafe<{ needs: Record<string, number> }[]>(
-        `select needs from reservations where order_id = $1::uuid and status = 'reserved' for update`,
-        event.orderId,
-      );
-      const reservation = rows[0];
-      if (!reservation) return [];
-      const ids = Object.keys(reservation.needs).sort();
-      // Same lock order as reserve() (ingredients by id): concurrent reserves and releases
-      // cannot deadlock.
-      await tx.$queryRawUnsafe(
-        'select id from ingredients where id = any($1::text[]) order by id for update',
-        ids,
-      );
-      await tx.$executeRawUnsafe(
-        `update ingredients i set stock = i.stock + n.qty
-           from unnest($1::text[], $2::int[]) as n(id, qty) where i.id = n.id`,
-        ids,
-        ids.map((id) => reservation.needs[id] ?? 0),
-      );
-      await tx.reservation.update({
-        where: { orderId: event.orderId },
-        data: { status: 'released', updatedAt: new Date() },
-      });
-      const result: AnyEvent = {
-        ...base(event),
-        type: 'StockReleased',
-        reason: `payment failed: ${event.reason}`,
-      };
-      if (opts.emit)
-        await enqueue(tx, [{ topic: topics.inventory, event: result, correlationId: opts.correlationId }]);
-      return [result];
-    });
-    if (opts.emit && out.length > 0) deps.onOutboxWrite();
+    sink.committed(out);
     return out;
   }
 
@@ -170,7 +120,7 @@ export function createInventoryService(deps: { db: Db; onOutboxWrite(): void }) 
     return db.ingredient.update({ where: { id }, data: { stock: value } });
   }
 
-  return { seed, loadRecipes, reserve, release, stock, setStock };
+  return { seed, loadRecipes, apply, stock, setStock };
 }
 
 export type InventoryService = ReturnType<typeof createInventoryService>;

@@ -1,66 +1,37 @@
 import { join } from 'node:path';
 import { topics } from '@akaso/contracts';
-import { createConsumerRunner } from '@akaso/kafka';
-import { createOutboxRelay } from '@akaso/outbox';
-import {
-  createHttpApp,
-  createMetrics,
-  databaseCheck,
-  handleShutdown,
-  kafkaCheck,
-  startRuntime,
-} from '@akaso/service';
-import { configOrExit } from './config.ts';
+import { outboxSink } from '@akaso/outbox';
+import { runService } from '@akaso/service';
+import { ConfigSchema } from './config.ts';
 import { createDb } from './db.ts';
-import { createInventoryService } from './inventory-service.ts';
+import { createInventoryService, type Incoming } from './inventory-service.ts';
 import { inventoryRoutes } from './routes.ts';
 
-const GROUP = 'inventory';
-const config = configOrExit();
-const { logger, kafka, producer } = await startRuntime('inventory', config, join(import.meta.dirname, '..'));
-const metrics = createMetrics('inventory');
-const db = createDb(config.DATABASE_URL, config.DB_POOL_SIZE);
-const relay = createOutboxRelay({
-  connectionString: config.DATABASE_URL,
-  lingerMs: config.OUTBOX_RELAY_LINGER_MS,
-  producer,
-  logger,
-  onPublished: metrics.outbox.published,
-  onBacklog: metrics.outbox.backlog,
-});
-const inventory = createInventoryService({ db, onOutboxWrite: () => relay.wake() });
-await inventory.seed(config.INVENTORY_SEED_STOCK);
-
-const consumer = createConsumerRunner({
-  keyConcurrency: config.CONSUMER_KEY_CONCURRENCY,
-  kafka,
-  groupId: GROUP,
-  topics: [topics.orders, topics.payments],
-  producer,
-  logger,
-  metrics: metrics.consumer,
-  handler: async (_topic, event, ctx) => {
-    const opts = { group: GROUP, correlationId: ctx.correlationId, emit: true };
-    if (event.type === 'OrderPlaced') await inventory.reserve(event, opts);
-    else if (event.type === 'PaymentFailed') await inventory.release(event, opts);
+// Inventory: reserves stock on OrderPlaced, gives it back on PaymentFailed.
+await runService({
+  name: 'inventory',
+  config: ConfigSchema,
+  root: join(import.meta.dirname, '..'),
+  async setup({ config, pool, wakeOutbox }) {
+    const db = createDb(pool);
+    const inventory = createInventoryService({ db, pool, group: 'inventory' });
+    await inventory.seed(config.INVENTORY_SEED_STOCK);
+    const sink = outboxSink(wakeOutbox);
+    return {
+      consumer: {
+        groupId: 'inventory',
+        topics: [topics.orders, topics.payments],
+        handler: async (deliveries) => {
+          const inputs = deliveries.flatMap((d): Incoming[] =>
+            d.event.type === 'OrderPlaced' || d.event.type === 'PaymentFailed'
+              ? [{ event: d.event, correlationId: d.correlationId }]
+              : [],
+          );
+          await inventory.apply(inputs, sink);
+        },
+      },
+      routes: (app) => inventoryRoutes(app, inventory),
+      stop: [['prisma', () => db.$disconnect()]],
+    };
   },
 });
-
-const app = await createHttpApp({
-  logger,
-  metrics: metrics.registry,
-  readiness: [databaseCheck(() => db.$queryRawUnsafe('select 1')), kafkaCheck(kafka)],
-});
-await inventoryRoutes(app, inventory);
-await relay.start();
-await consumer.start();
-await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'inventory ready');
-
-handleShutdown(logger, [
-  ['http', () => app.close()],
-  ['consumer', () => consumer.stop()],
-  ['outbox relay', () => relay.stop()],
-  ['producer', () => producer.disconnect()],
-  ['database', () => db.$disconnect()],
-]);

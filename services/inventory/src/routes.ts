@@ -1,4 +1,5 @@
 import { type AnyEvent, topics, validateEvent } from '@akaso/contracts';
+import { returnOnly } from '@akaso/outbox';
 import { AppError } from '@akaso/service';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
@@ -22,11 +23,7 @@ export async function inventoryRoutes(app: FastifyInstance, inventory: Inventory
     const event = asEvent(topics.orders, request.body);
     if (event.type !== 'OrderPlaced') throw new AppError('VALIDATION_ERROR', 'expected OrderPlaced');
     return {
-      events: await inventory.reserve(event, {
-        group: 'inventory',
-        correlationId: correlation(request.headers),
-        emit: false,
-      }),
+      events: await inventory.apply([{ event, correlationId: correlation(request.headers) }], returnOnly),
     };
   });
 
@@ -34,11 +31,7 @@ export async function inventoryRoutes(app: FastifyInstance, inventory: Inventory
     const event = asEvent(topics.payments, request.body);
     if (event.type !== 'PaymentFailed') throw new AppError('VALIDATION_ERROR', 'expected PaymentFailed');
     return {
-      events: await inventory.release(event, {
-        group: 'inventory',
-        correlationId: correlation(request.headers),
-        emit: false,
-      }),
+      events: await inventory.apply([{ event, correlationId: correlation(request.headers) }], returnOnly),
     };
   });
 

@@ -1,106 +1,86 @@
 import { join } from 'node:path';
 import { type AnyEvent, topics } from '@akaso/contracts';
-import { createConsumerRunner } from '@akaso/kafka';
-import { createOutboxRelay } from '@akaso/outbox';
-import { createMetrics, databaseCheck, handleShutdown, kafkaCheck, startRuntime } from '@akaso/service';
+import { perDelivery } from '@akaso/kafka';
+import { runService } from '@akaso/service';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
-import { configOrExit } from './config.ts';
+import { ConfigSchema } from './config.ts';
 import { createDatabase } from './db.ts';
 import { seedMenu } from './menu.ts';
 import { createOrderService } from './orders/order-service.ts';
 import { createStatusFeed } from './orders/status-feed.ts';
 import { createSyncFlow } from './orders/sync-flow.ts';
 
-const config = configOrExit();
 const GROUP = 'order-status';
-const { logger, kafka, producer } = await startRuntime('order-api', config, join(import.meta.dirname, '..'));
-const metrics = createMetrics('order-api');
-const database = createDatabase(config.DATABASE_URL, config.DB_POOL_SIZE);
-const db = database.prisma;
-await db.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
 
-const relay = createOutboxRelay({
-  connectionString: config.DATABASE_URL,
-  lingerMs: config.OUTBOX_RELAY_LINGER_MS,
-  producer,
-  logger,
-  onPublished: metrics.outbox.published,
-  onBacklog: metrics.outbox.backlog,
-});
-const orderServiceOptions = {
-  clock: systemClock,
-  quota: { limit: config.QUOTA_LIMIT, windowMs: config.QUOTA_WINDOW_HOURS * 3_600_000 },
-  sale: {
-    discountPercent: config.SALE_DISCOUNT_PERCENT,
-    startsAt: new Date(config.SALE_STARTS_AT),
-    endsAt: new Date(config.SALE_ENDS_AT),
-  },
-  currency: config.CURRENCY,
-  onOutboxWrite: () => relay.wake(),
-};
-const orders = createOrderService({ db, pool: database.pool, ...orderServiceOptions });
-// The order-status consumer works 12 partitions at once: with its own pool it cannot starve
-// POST /orders of connections (the API's pool stays for customers).
-const consumerDatabase = createDatabase(config.DATABASE_URL, config.CONSUMER_DB_POOL_SIZE, {
-  name: 'order-api-consumer',
-});
-const consumerOrders = createOrderService({
-  db: consumerDatabase.prisma,
-  pool: consumerDatabase.pool,
-  ...orderServiceOptions,
-});
-const feed = createStatusFeed(config.DATABASE_URL, logger);
-const placeSync = createSyncFlow(orders, {
-  inventoryUrl: config.INVENTORY_URL,
-  paymentUrl: config.PAYMENT_URL,
-  emailUrl: config.EMAIL_URL,
-});
-
-const consumer = createConsumerRunner({
-  keyConcurrency: config.CONSUMER_KEY_CONCURRENCY,
-  kafka,
-  groupId: GROUP,
-  topics: [topics.inventory, topics.payments],
-  producer,
-  logger,
-  metrics: metrics.consumer,
-  handler: async (_topic, event, ctx) => {
-    const outcome = await consumerOrders.applyEvent(event as AnyEvent, {
-      group: GROUP,
-      correlationId: ctx.correlationId,
-      emit: true,
+// order-api: POST /orders (the 5-burger rule, the outbox), the order-status projector (group
+// `order-status`), the status views and SSE feed, the storefront.
+await runService({
+  name: 'order-api',
+  config: ConfigSchema,
+  root: join(import.meta.dirname, '..'),
+  async setup({ config, logger, metrics, wakeOutbox }) {
+    const database = createDatabase(config.DATABASE_URL, config.DB_POOL_SIZE);
+    await database.prisma.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
+    const orderServiceOptions = {
+      clock: systemClock,
+      quota: { limit: config.QUOTA_LIMIT, windowMs: config.QUOTA_WINDOW_HOURS * 3_600_000 },
+      sale: {
+        discountPercent: config.SALE_DISCOUNT_PERCENT,
+        startsAt: new Date(config.SALE_STARTS_AT),
+        endsAt: new Date(config.SALE_ENDS_AT),
+      },
+      currency: config.CURRENCY,
+      onOutboxWrite: wakeOutbox,
+    };
+    const orders = createOrderService({ db: database.prisma, pool: database.pool, ...orderServiceOptions });
+    // The order-status consumer has its own pool: it can never starve POST /orders of connections.
+    const consumerDatabase = createDatabase(config.DATABASE_URL, config.CONSUMER_DB_POOL_SIZE, {
+      name: 'order-api-consumer',
     });
-    // Counted once per change: a late event that moves nothing is not a second confirmation.
-    if (outcome?.changed && outcome.status !== 'received') metrics.order(outcome.status);
+    const consumerOrders = createOrderService({
+      db: consumerDatabase.prisma,
+      pool: consumerDatabase.pool,
+      ...orderServiceOptions,
+    });
+    const feed = createStatusFeed(config.DATABASE_URL, logger);
+    const placeSync = createSyncFlow(orders, {
+      inventoryUrl: config.INVENTORY_URL,
+      paymentUrl: config.PAYMENT_URL,
+      emailUrl: config.EMAIL_URL,
+    });
+    return {
+      consumer: {
+        groupId: GROUP,
+        topics: [topics.inventory, topics.payments],
+        enabled: config.CONSUME,
+        handler: perDelivery(async (d) => {
+          const outcome = await consumerOrders.applyEvent(d.event as AnyEvent, {
+            group: GROUP,
+            correlationId: d.correlationId,
+            emit: true,
+          });
+          // Counted once per change: a late event that moves nothing is not a second confirmation.
+          if (outcome?.changed && outcome.status !== 'received') metrics.order(outcome.status);
+        }),
+      },
+      app: ({ readiness }) =>
+        buildApp({
+          logger,
+          orders,
+          placeSync,
+          feed,
+          bodyLimit: config.BODY_LIMIT_BYTES,
+          metrics,
+          mailpitWebUrl: config.MAILPIT_WEB_URL,
+          readiness,
+        }),
+      start: () => feed.start(),
+      stop: [
+        ['status feed', () => feed.stop()],
+        ['order databases', () => Promise.all([database.close(), consumerDatabase.close()])],
+      ],
+      describe: { docs: `http://${config.HOST}:${config.PORT}/docs` },
+    };
   },
 });
-
-const app = await buildApp({
-  logger,
-  orders,
-  placeSync,
-  feed,
-  bodyLimit: config.BODY_LIMIT_BYTES,
-  metrics,
-  mailpitWebUrl: config.MAILPIT_WEB_URL,
-  readiness: [databaseCheck(() => db.$queryRawUnsafe('select 1')), kafkaCheck(kafka)],
-});
-
-await feed.start();
-await relay.start();
-if (config.CONSUME) await consumer.start();
-await app.listen({ host: config.HOST, port: config.PORT });
-logger.info(
-  { url: `http://${config.HOST}:${config.PORT}`, docs: `http://${config.HOST}:${config.PORT}/docs` },
-  'order-api ready',
-);
-
-handleShutdown(logger, [
-  ['http', () => app.close()],
-  ['consumer', () => (config.CONSUME ? consumer.stop() : Promise.resolve())],
-  ['outbox relay', () => relay.stop()],
-  ['producer', () => producer.disconnect()],
-  ['status feed', () => feed.stop()],
-  ['database', () => Promise.all([database.close(), consumerDatabase.close()])],
-]);

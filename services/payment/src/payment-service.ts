@@ -1,84 +1,153 @@
-import { randomUUID } from 'node:crypto';
-import { type AnyEvent, type EventOf, topics } from '@akaso/contracts';
-import { claimEvent, enqueue } from '@akaso/outbox';
-import type { Db } from './db.ts';
-import type { Charge } from './gateway.ts';
+import { type AnyEvent, type EventOf, newEvent, topics } from '@akaso/contracts';
+import { type Pool, transaction } from '@akaso/db';
+import { claimEvents, type EventSink } from '@akaso/outbox';
+import type { Charge, ChargeOutcome } from './gateway.ts';
 
 type StockReserved = Extract<EventOf<'inventory'>, { type: 'StockReserved' }>;
 
-export interface HandleOptions {
-  group: string;
+/** An event to handle and the correlation id it travelled with. */
+export interface Incoming {
+  event: StockReserved;
   correlationId: string;
-  emit: boolean;
 }
 
-export function createPaymentService(deps: { db: Db; charge: Charge; onOutboxWrite(): void }) {
-  const { db } = deps;
+/** Runs `fn` over `items` with at most `limit` at once; settles them all. */
+async function settleAll<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>) {
+  const results = new Array<PromiseSettledResult<R>>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        results[i] = { status: 'fulfilled', value: await fn(items[i] as T) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export function createPaymentService(deps: {
+  pool: Pool;
+  charge: Charge;
+  group: string;
+  chargeConcurrency: number;
+}) {
+  const { pool } = deps;
 
   /**
-   * One payment per order. The card is charged outside the database transaction (a slow
-   * third party must not hold a connection), with an idempotency key derived from the order,
-   * then the outcome, the eventId and the outgoing event are written in one transaction.
-   * A crash between the two redelivers the event; the same key makes Stripe return the same
-   * PaymentIntent, so the customer is charged once.
+   * One payment per order, a batch at a time. The cards are charged concurrently and outside
+   * any database transaction (a slow third party must not hold connections), each with an
+   * idempotency key derived from its order; then the outcomes, the eventIds and the outgoing
+   * events are written in ONE transaction. A crash in between redelivers the events; the same
+   * keys make Stripe return the same PaymentIntents, so nobody is charged twice. When some
+   * charges fail (the provider is down), the others are still recorded and the error is thrown
+   * so that the consumer retries: the retry skips what is recorded.
    */
-  async function handleStockReserved(event: StockReserved, opts: HandleOptions): Promise<AnyEvent[]> {
-    const seen = await db.processedEvent.findUnique({
-      where: { consumerGroup_eventId: { consumerGroup: opts.group, eventId: event.eventId } },
+  async function apply(inputs: readonly Incoming[], sink: EventSink): Promise<AnyEvent[]> {
+    if (inputs.length === 0) return [];
+    const { rows: seen } = await pool.query<{ kind: 'event' | 'order'; id: string }>(
+      `select 'event' as kind, event_id::text as id from processed_events
+         where consumer_group = $1 and event_id = any($2::uuid[])
+       union all
+       select 'order', order_id::text from payments where order_id = any($3::uuid[])`,
+      [deps.group, inputs.map((i) => i.event.eventId), inputs.map((i) => i.event.orderId)],
+    );
+    const done = new Set(seen.map((r) => r.id));
+    const orders = new Set<string>();
+    const todo = inputs.filter((i) => {
+      const fresh = !done.has(i.event.eventId) && !done.has(i.event.orderId) && !orders.has(i.event.orderId);
+      orders.add(i.event.orderId);
+      return fresh;
     });
-    if (seen) return [];
-    if (await db.payment.findUnique({ where: { orderId: event.orderId } })) return [];
+    if (todo.length === 0) return [];
 
-    const outcome = await deps.charge({
-      orderId: event.orderId,
-      userId: event.userId,
-      amountCents: event.totalCents,
-      currency: event.currency,
-      paymentMethod: event.paymentMethod,
+    const settled = await settleAll(todo, deps.chargeConcurrency, (i) =>
+      deps.charge({
+        orderId: i.event.orderId,
+        userId: i.event.userId,
+        amountCents: i.event.totalCents,
+        currency: i.event.currency,
+        paymentMethod: i.event.paymentMethod,
+      }),
+    );
+    const charged: { input: Incoming; outcome: ChargeOutcome }[] = [];
+    let failure: unknown = null;
+    settled.forEach((r, n) => {
+      if (r.status === 'fulfilled') charged.push({ input: todo[n] as Incoming, outcome: r.value });
+      else failure ??= r.reason;
     });
 
-    const out = await db.$transaction(async (tx) => {
-      if (!(await claimEvent(tx, opts.group, event.eventId))) return [];
-      const inserted = await tx.$executeRawUnsafe(
-        `insert into payments (order_id, user_id, status, payment_intent_id, amount_cents, currency, decline_code, reason)
-         values ($1::uuid, $2, $3, $4, $5, $6, $7, $8) on conflict (order_id) do nothing`,
-        event.orderId,
-        event.userId,
-        outcome.status === 'succeeded' ? 'succeeded' : 'failed',
-        outcome.paymentIntentId,
-        event.totalCents,
-        event.currency,
-        outcome.status === 'declined' ? outcome.declineCode : null,
-        outcome.status === 'declined' ? outcome.reason : null,
-      );
-      if (inserted === 0) return [];
-      const base = {
-        version: 1 as const,
-        eventId: randomUUID(),
-        orderId: event.orderId,
-        userId: event.userId,
-        occurredAt: new Date().toISOString(),
-        email: event.email,
-      };
-      const result: AnyEvent =
-        outcome.status === 'succeeded'
-          ? {
-              ...base,
-              type: 'PaymentSucceeded',
-              paymentIntentId: outcome.paymentIntentId,
-              amountCents: outcome.amountCents,
-              currency: event.currency,
-            }
-          : { ...base, type: 'PaymentFailed', reason: outcome.reason, declineCode: outcome.declineCode };
-      if (opts.emit)
-        await enqueue(tx, [{ topic: topics.payments, event: result, correlationId: opts.correlationId }]);
-      return [result];
-    });
-    if (opts.emit && out.length > 0) deps.onOutboxWrite();
+    const out = charged.length === 0 ? [] : await record(charged, sink);
+    sink.committed(out);
+    if (failure) throw failure;
     return out;
   }
 
-  return { handleStockReserved };
+  async function record(charged: { input: Incoming; outcome: ChargeOutcome }[], sink: EventSink) {
+    return transaction(pool, async (tx) => {
+      const claimed = await claimEvents(
+        tx,
+        deps.group,
+        charged.map((c) => c.input.event.eventId),
+      );
+      const mine = charged.filter((c) => claimed.has(c.input.event.eventId));
+      if (mine.length === 0) return [];
+      const { rows } = await tx.query<{ order_id: string }>(
+        `insert into payments (order_id, user_id, status, payment_intent_id, amount_cents, currency, decline_code, reason)
+           select r.order_id, r.user_id, r.status, r.payment_intent_id, r.amount_cents, r.currency, r.decline_code, r.reason
+             from jsonb_to_recordset($1::jsonb) as r(order_id uuid, user_id text, status text, payment_intent_id text,
+                  amount_cents int, currency text, decline_code text, reason text)
+         on conflict (order_id) do nothing returning order_id`,
+        [
+          JSON.stringify(
+            mine.map(({ input: { event }, outcome }) => ({
+              order_id: event.orderId,
+              user_id: event.userId,
+              status: outcome.status === 'succeeded' ? 'succeeded' : 'failed',
+              payment_intent_id: outcome.paymentIntentId,
+              amount_cents: event.totalCents,
+              currency: event.currency,
+              decline_code: outcome.status === 'declined' ? outcome.declineCode : null,
+              reason: outcome.status === 'declined' ? outcome.reason : null,
+            })),
+          ),
+        ],
+      );
+      const inserted = new Set(rows.map((r) => r.order_id));
+      const results = mine
+        .filter((c) => inserted.has(c.input.event.orderId))
+        .map(({ input, outcome }) => ({ input, event: paymentEvent(input.event, outcome) }));
+      await sink.write(
+        tx,
+        results.map((r) => ({
+          topic: topics.payments,
+          event: r.event,
+          correlationId: r.input.correlationId,
+        })),
+      );
+      return results.map((r) => r.event as AnyEvent);
+    });
+  }
+
+  return { apply };
+}
+
+function paymentEvent(event: StockReserved, outcome: ChargeOutcome): EventOf<'payments'> {
+  const about = { orderId: event.orderId, userId: event.userId };
+  return outcome.status === 'succeeded'
+    ? newEvent('PaymentSucceeded', about, {
+        email: event.email,
+        paymentIntentId: outcome.paymentIntentId,
+        amountCents: outcome.amountCents,
+        currency: event.currency,
+      })
+    : newEvent('PaymentFailed', about, {
+        email: event.email,
+        reason: outcome.reason,
+        declineCode: outcome.declineCode,
+      });
 }
 
 export type PaymentService = ReturnType<typeof createPaymentService>;

@@ -1,4 +1,5 @@
 import { topics, validateEvent } from '@akaso/contracts';
+import { returnOnly } from '@akaso/outbox';
 import { AppError } from '@akaso/service';
 import type { FastifyInstance } from 'fastify';
 import type { PaymentService } from './payment-service.ts';
@@ -14,8 +15,6 @@ export async function paymentRoutes(app: FastifyInstance, payments: PaymentServi
     }
     if (event.type !== 'StockReserved') throw new AppError('VALIDATION_ERROR', 'expected StockReserved');
     const correlationId = String(request.headers['x-correlation-id'] ?? '');
-    return {
-      events: await payments.handleStockReserved(event, { group: 'payment', correlationId, emit: false }),
-    };
+    return { events: await payments.apply([{ event, correlationId }], returnOnly) };
   });
 }

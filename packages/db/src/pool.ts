@@ -1,0 +1,53 @@
+import pg from 'pg';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export interface PoolOptions {
+  connectionString: string;
+  max: number;
+  /** Shown in pg_stat_activity: which service (and which use) holds a connection. */
+  name: string;
+  /** A caller that waits longer than this for a connection fails fast instead of queueing without bound. */
+  acquireTimeoutMs?: number;
+}
+
+/**
+ * One connection pool per service use, shared by Prisma (through its pg adapter) and the raw
+ * statements of the hot paths. A connection that breaks (PostgreSQL restarted) is dropped by
+ * the pool and a new one is opened on the next checkout: the pool reconnects by itself.
+ */
+export function createPool(opts: PoolOptions): Pool {
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max,
+    application_name: opts.name,
+    connectionTimeoutMillis: opts.acquireTimeoutMs ?? 10_000,
+  });
+  // An idle connection killed by a server restart emits 'error' on the pool: without a
+  // listener that would crash the process. The pool has already discarded it.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/**
+ * Runs `fn` in one transaction on one connection: committed if it returns, rolled back if it
+ * throws. A connection that failed mid-transaction is destroyed rather than reused.
+ */
+export async function transaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch((e: Error) => {
+      broken = e;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { createBatcher, type Part } from './batcher.ts';
+import { PermanentError } from './errors.ts';
+
+interface Item {
+  id: string;
+}
+const part = (ids: string[], active = () => true): Part<Item> => ({
+  items: ids.map((id) => ({ id })),
+  isActive: active,
+});
+const transient = () =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+/** A batcher over a stand-in handler that records every call, commit and dead letter. */
+function harness(handle: (ids: string[]) => Promise<void>, overrides: { maxItems?: number } = {}) {
+  const calls: string[][] = [];
+  const commits: string[][] = [];
+  const dead: { id: string; code: string; attempts: number }[] = [];
+  const sleeps: number[] = [];
+  const batcher = createBatcher<Item>({
+    handle: async (items) => {
+      const ids = items.map((i) => i.id);
+      calls.push(ids);
+      await handle(ids);
+    },
+    deadLetter: async (item, error, attempts) => void dead.push({ id: item.id, code: error.code, attempts }),
+    commit: async (parts) => void commits.push(parts.flatMap((p) => p.items.map((i) => i.id))),
+    heartbeat: async () => {},
+    maxItems: overrides.maxItems ?? 100,
+    lingerMs: 1,
+    maxInFlight: 2,
+    retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2 },
+    // Backoffs take no time here, but still yield to timers (as real sleeps do).
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return new Promise((r) => setImmediate(r));
+    },
+  });
+  return { batcher, calls, commits, dead, sleeps };
+}
+
+describe('createBatcher', () => {
+  it('applies parts submitted together in one call, each part in order, and commits them in one request', async () => {
+    const h = harness(async () => {});
+    const outcomes = await Promise.all([
+      h.batcher.submit(part(['a1', 'a2'])),
+      h.batcher.submit(part(['b1', 'b2'])),
+    ]);
+    expect(outcomes).toEqual(['done', 'done']);
+    expect(h.calls).toEqual([['a1', 'a2', 'b1', 'b2']]);
+    expect(h.commits).toEqual([['a1', 'a2', 'b1', 'b2']]);
+  });
+
+  it('never puts more than maxItems in one call', async () => {
+    const h = harness(async () => {}, { maxItems: 3 });
+    await Promise.all([h.batcher.submit(part(['a1', 'a2'])), h.batcher.submit(part(['b1', 'b2']))]);
+    expect(h.calls).toEqual([
+      ['a1', 'a2'],
+      ['b1', 'b2'],
+    ]);
+  });
+
+  it('retries a transient failure until the dependency is back, dead-letters nothing', async () => {
+    let failures = 10; // more than maxAttempts: a dependency outage is not counted against the message
+    const h = harness(async () => {
+      if (failures-- > 0) throw transient();
+    });
+    expect(await h.batcher.submit(part(['a1', 'a2']))).toBe('done');
+    expect(h.calls).toHaveLength(11);
+    expect(h.dead).toEqual([]);
+    expect(h.commits).toEqual([['a1', 'a2']]);
+  });
+
+  it('reports how long it has been waiting for a dependency', async () => {
+    let failing = true;
+    const h = harness(async () => {
+      if (failing) throw transient();
+    });
+    const done = h.batcher.submit(part(['a1']));
+    // Let it fail a few times, then check the report while it is still failing.
+    while (h.calls.length < 3) await new Promise((r) => setTimeout(r, 1));
+    expect(h.batcher.waiting()?.error.code).toBe('ECONNREFUSED');
+    failing = false;
+    expect(await done).toBe('done');
+    expect(h.batcher.waiting()).toBeNull();
+  });
+
+  it('isolates a poison message: the others are applied, only it goes to the dead-letter topic', async () => {
+    const h = harness(async (ids) => {
+      if (ids.includes('b2')) throw new PermanentError('UNKNOWN_ORDER', 'no such order');
+    });
+    const outcomes = await Promise.all([
+      h.batcher.submit(part(['a1', 'a2'])),
+      h.batcher.submit(part(['b1', 'b2', 'b3'])),
+    ]);
+    expect(outcomes).toEqual(['done', 'done']);
+    expect(h.dead).toEqual([{ id: 'b2', code: 'UNKNOWN_ORDER', attempts: 1 }]);
+    // The group call failed, then each item alone, each partition in its order.
+    expect(h.calls[0]).toEqual(['a1', 'a2', 'b1', 'b2', 'b3']);
+    expect(h.calls.slice(1).flat().sort()).toEqual(['a1', 'a2', 'b1', 'b2', 'b3']);
+    const bOrder = h.calls
+      .slice(1)
+      .flat()
+      .filter((id) => id.startsWith('b'));
+    expect(bOrder).toEqual(['b1', 'b2', 'b3']);
+    expect(h.commits.flat().sort()).toEqual(['a1', 'a2', 'b1', 'b2', 'b3']);
+  });
+
+  it('sends a programming error straight to the dead-letter topic, without retries', async () => {
+    const h = harness(async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'id')");
+    });
+    await h.batcher.submit(part(['a1']));
+    expect(h.calls).toEqual([['a1']]);
+    expect(h.dead).toEqual([{ id: 'a1', code: 'TypeError', attempts: 1 }]);
+    expect(h.commits).toEqual([['a1']]);
+  });
+
+  it('retries an unknown error a bounded number of times, then dead-letters it', async () => {
+    const h = harness(async () => {
+      throw new Error('something odd');
+    });
+    await h.batcher.submit(part(['a1']));
+    expect(h.calls).toHaveLength(3);
+    expect(h.dead).toEqual([{ id: 'a1', code: 'Error', attempts: 3 }]);
+  });
+
+  it('gives up on a part that is no longer ours (shutdown, rebalance): nothing committed, nothing dead-lettered', async () => {
+    let active = true;
+    const h = harness(async () => {
+      active = false; // the partition is revoked while the dependency is down
+      throw transient();
+    });
+    expect(await h.batcher.submit(part(['a1'], () => active))).toBe('aborted');
+    expect(h.commits).toEqual([]);
+    expect(h.dead).toEqual([]);
+  });
+
+  it('commits work that was applied even if the part became inactive meanwhile (graceful stop)', async () => {
+    let active = true;
+    const h = harness(async () => {
+      active = false; // stop requested while the handler runs: it finishes
+    });
+    expect(await h.batcher.submit(part(['a1'], () => active))).toBe('done');
+    expect(h.commits).toEqual([['a1']]);
+  });
+});

@@ -1,0 +1,31 @@
+import { env } from '@akaso/config';
+import Type from 'typebox';
+
+/**
+ * The settings every service reads, with one meaning everywhere. A service's schema spreads
+ * these and adds its own: `Type.Object({ ...serviceConfig(3100), SMTP_HOST: … })`.
+ */
+export function serviceConfig(defaultPort: number, defaults: { dbPoolSize?: number } = {}) {
+  return {
+    HOST: Type.String({ default: '127.0.0.1' }),
+    PORT: env.port(defaultPort),
+    DATABASE_URL: env.url(),
+    KAFKA_BROKERS: env.brokers(),
+    DB_POOL_SIZE: Type.Integer({ minimum: 1, default: defaults.dbPoolSize ?? 10 }),
+    // The outbox relay waits this long after a write before publishing, to batch (0: at once).
+    // 5 ms: in `pnpm bench` it lowered time-to-accept p99, end-to-end p99 and CPU per order.
+    OUTBOX_RELAY_LINGER_MS: env.ms(5),
+    // Messages applied by one handler call, i.e. one database transaction (the consumer joins
+    // what one fetch returned, across partitions, up to this many).
+    CONSUMER_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 5_000, default: 200 }),
+    // Handler calls in flight at once per instance (each holds different partitions).
+    CONSUMER_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    // Workshop lab 4 only: the auto-commit pitfall (commits what was fetched, on a timer).
+    KAFKA_AUTO_COMMIT: env.bool(false),
+    KAFKA_AUTO_COMMIT_INTERVAL_MS: Type.Integer({ minimum: 1, default: 5_000 }),
+    LOG_LEVEL: env.logLevel(),
+  };
+}
+
+const base = Type.Object(serviceConfig(0));
+export type ServiceConfig = Type.Static<typeof base>;

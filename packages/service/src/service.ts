@@ -1,0 +1,212 @@
+import { loadConfigOrExit } from '@akaso/config';
+import type { TopicName } from '@akaso/contracts';
+import { createPool, type Pool } from '@akaso/db';
+import {
+  type BatchHandler,
+  type ConsumerRunner,
+  createConsumerRunner,
+  type Kafka,
+  type Producer,
+} from '@akaso/kafka';
+import { createOutboxRelay, type OutboxRelay } from '@akaso/outbox';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type Type from 'typebox';
+import type { ServiceConfig } from './config.ts';
+import type { ReadinessCheck } from './health.ts';
+import { createHttpApp } from './http.ts';
+import { handleShutdown, type ShutdownStep } from './lifecycle.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { startRuntime } from './runtime.ts';
+
+/** What the skeleton hands a service's setup: everything shared, already started. */
+export interface ServiceContext<C extends ServiceConfig> {
+  config: C;
+  logger: Logger;
+  kafka: Kafka;
+  /** Idempotent, acks=all; publishes the outbox and dead letters. */
+  producer: Producer;
+  metrics: Metrics;
+  /** The service's database pool (share it with Prisma: `new PrismaPg(pool)`). */
+  pool: Pool;
+  /** Tell the relay that a transaction wrote outbox rows (it publishes at once). */
+  wakeOutbox(): void;
+}
+
+export interface ConsumerDeclaration {
+  groupId: string;
+  topics: TopicName[];
+  handler: BatchHandler;
+  /** false: the service serves HTTP only (e.g. order-api with CONSUME=false). */
+  enabled?: boolean;
+}
+
+/** What is particular to a service; the rest is the skeleton's. */
+export interface ServiceParts {
+  consumer?: ConsumerDeclaration;
+  /** Routes on the shared base app (error contract, /healthz, /readyz, /metrics). */
+  routes?(app: FastifyInstance): Promise<void>;
+  /** Or the service's own app, built from `base` (order-api: OpenAPI, storefront). */
+  app?(base: AppBase): Promise<FastifyInstance>;
+  readiness?: ReadinessCheck[];
+  /** Started after the relay and before the consumer (e.g. a LISTEN feed). */
+  start?(): Promise<void>;
+  /** Released after the consumer and the relay stopped, before the pool closes. */
+  stop?: ShutdownStep[];
+  /** Extra fields for the "ready" log line. */
+  describe?: Record<string, unknown>;
+}
+
+export interface AppBase {
+  readiness: ReadinessCheck[];
+  metrics: Metrics;
+}
+
+export interface ServiceDefinition<S extends Type.TObject> {
+  name: string;
+  /** The service's config schema: `Type.Object({ ...serviceConfig(port), … })`. */
+  config: S;
+  /** The service's folder (prisma/migrations beside src/ or dist/). */
+  root: string;
+  /** Pool connections for the service's own use (default DB_POOL_SIZE). */
+  setup(ctx: ServiceContext<Type.Static<S> & ServiceConfig>): Promise<ServiceParts>;
+  /** Whether this service publishes an outbox (email only dead-letters). Default true. */
+  outbox?: boolean;
+}
+
+export interface RunningService {
+  relay: OutboxRelay | null;
+  consumer: ConsumerRunner | null;
+  app: FastifyInstance;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The one skeleton of every service process, in order: configuration (refuse to start on a bad
+ * one), migrations and topics (startRuntime), the database pool, the outbox relay, the
+ * service's own parts, the consumer (batch handler, manual commits, DLQ), HTTP with readiness
+ * that tells the truth (database, Kafka, relay, consumer), and a graceful shutdown in reverse.
+ */
+export async function runService<S extends Type.TObject>(def: ServiceDefinition<S>): Promise<RunningService> {
+  const config = loadConfigOrExit(def.name, def.config) as Type.Static<S> & ServiceConfig;
+  const { logger, kafka, producer } = await startRuntime(def.name, config, def.root);
+  const metrics = createMetrics(def.name);
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    max: config.DB_POOL_SIZE,
+    name: def.name,
+  });
+  const relay =
+    def.outbox === false
+      ? null
+      : createOutboxRelay({
+          connectionString: config.DATABASE_URL,
+          lingerMs: config.OUTBOX_RELAY_LINGER_MS,
+          producer,
+          logger,
+          onPublished: metrics.outbox.published,
+          onBacklog: metrics.outbox.backlog,
+        });
+  const parts = await def.setup({
+    config,
+    logger,
+    kafka,
+    producer,
+    metrics,
+    pool,
+    wakeOutbox: () => relay?.wake(),
+  });
+
+  const consumer =
+    parts.consumer && parts.consumer.enabled !== false
+      ? createConsumerRunner({
+          kafka,
+          producer,
+          logger,
+          groupId: parts.consumer.groupId,
+          topics: parts.consumer.topics,
+          handler: parts.consumer.handler,
+          maxBatchSize: config.CONSUMER_MAX_BATCH,
+          maxInFlight: config.CONSUMER_MAX_IN_FLIGHT,
+          commitPolicy: {
+            autoCommit: config.KAFKA_AUTO_COMMIT,
+            autoCommitIntervalMs: config.KAFKA_AUTO_COMMIT_INTERVAL_MS,
+          },
+          metrics: metrics.consumer,
+        })
+      : null;
+
+  const readiness: ReadinessCheck[] = [
+    databaseCheck(pool),
+    kafkaCheck(kafka),
+    ...(relay ? [partCheck('outbox relay', () => relay.health())] : []),
+    ...(consumer ? [partCheck('consumer', () => consumer.health())] : []),
+    ...(parts.readiness ?? []),
+  ];
+  let app: FastifyInstance;
+  if (parts.app) {
+    app = await parts.app({ readiness, metrics });
+  } else {
+    app = await createHttpApp({ logger, metrics: metrics.registry, readiness });
+    await parts.routes?.(app);
+  }
+
+  await relay?.start();
+  await parts.start?.();
+  await consumer?.start();
+  await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ url: `http://${config.HOST}:${config.PORT}`, ...parts.describe }, `${def.name} ready`);
+
+  const shutdown = handleShutdown(logger, [
+    ['http', () => app.close()],
+    ['consumer', () => consumer?.stop() ?? Promise.resolve()],
+    ['outbox relay', () => relay?.stop() ?? Promise.resolve()],
+    ['producer', () => producer.disconnect()],
+    ...(parts.stop ?? []),
+    ['database', () => pool.end()],
+  ]);
+  return { relay, consumer, app, shutdown };
+}
+
+/** Readiness: the database answers a query (through the service's own pool). */
+function databaseCheck(pool: Pool): ReadinessCheck {
+  return { name: 'database', check: async () => void (await pool.query('select 1')) };
+}
+
+// The cluster is asked at most every few seconds, however often /readyz is polled: a readiness
+// probe must not become a load on the brokers.
+const KAFKA_CHECK_CACHE_MS = 5_000;
+
+/** Readiness: the Kafka cluster answers (cached for a few seconds). */
+export function kafkaCheck(kafka: Kafka): ReadinessCheck {
+  let last: { at: number; error: Error | null } | null = null;
+  return {
+    name: 'kafka',
+    check: async () => {
+      if (!last || Date.now() - last.at > KAFKA_CHECK_CACHE_MS) {
+        const admin = kafka.admin();
+        let error: Error | null = null;
+        try {
+          await admin.connect();
+          await admin.describeCluster();
+        } catch (err) {
+          error = err as Error;
+        } finally {
+          await admin.disconnect().catch(() => {});
+        }
+        last = { at: Date.now(), error };
+      }
+      if (last.error) throw last.error;
+    },
+  };
+}
+
+function partCheck(name: string, health: () => { ok: boolean; detail: string }): ReadinessCheck {
+  return {
+    name,
+    check: async () => {
+      const h = health();
+      if (!h.ok) throw new Error(h.detail);
+    },
+  };
+}
