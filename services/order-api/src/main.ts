@@ -9,7 +9,11 @@ import { configOrExit } from './config.ts';
 import { createDatabase } from './db.ts';
 import { seedMenu } from './menu.ts';
 import { createOrderService } from './orders/order-service.ts';
+import { inlineHandoff } from './orders/place-order.ts';
+import { createIdempotencyRetention } from './orders/retention.ts';
+import { createStatusConsumer } from './orders/status-consumer.ts';
 import { createStatusFeed } from './orders/status-feed.ts';
+import { createStatusProjector } from './orders/status-projector.ts';
 import { createSyncFlow } from './orders/sync-flow.ts';
 
 const config = configOrExit();
@@ -45,16 +49,34 @@ const orders = createOrderService({ db, pool: database.pool, ...orderServiceOpti
 const consumerDatabase = createDatabase(config.DATABASE_URL, config.CONSUMER_DB_POOL_SIZE, {
   name: 'order-api-consumer',
 });
-const consumerOrders = createOrderService({
+const handleStatusEvent = createStatusConsumer({
   db: consumerDatabase.prisma,
-  pool: consumerDatabase.pool,
-  ...orderServiceOptions,
+  projector: createStatusProjector({ db: consumerDatabase.prisma, clock: systemClock }),
+  group: GROUP,
+  onOutboxWrite: () => relay.wake(),
 });
 const feed = createStatusFeed(config.DATABASE_URL, logger);
-const placeSync = createSyncFlow(orders, {
-  inventoryUrl: config.INVENTORY_URL,
-  paymentUrl: config.PAYMENT_URL,
-  emailUrl: config.EMAIL_URL,
+const syncProjector = createStatusProjector({ db, clock: systemClock });
+const placeSync = createSyncFlow({
+  place: (input, opts) => orders.placement.place(input, opts, inlineHandoff),
+  apply: syncProjector.apply,
+  abandon: syncProjector.abandon,
+  statusOf: syncProjector.statusOf,
+  endpoints: {
+    inventoryUrl: config.INVENTORY_URL,
+    paymentUrl: config.PAYMENT_URL,
+    emailUrl: config.EMAIL_URL,
+  },
+  stepTimeoutMs: config.SYNC_STEP_TIMEOUT_MS,
+  settleTimeoutMs: config.SYNC_SETTLE_TIMEOUT_MS,
+  logger,
+});
+const retention = createIdempotencyRetention({
+  pool: database.pool,
+  clock: systemClock,
+  logger,
+  ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+  intervalMs: config.IDEMPOTENCY_RETENTION_INTERVAL_MS,
 });
 
 const consumer = createConsumerRunner({
@@ -66,11 +88,7 @@ const consumer = createConsumerRunner({
   logger,
   metrics: metrics.consumer,
   handler: async (_topic, event, ctx) => {
-    const outcome = await consumerOrders.applyEvent(event as AnyEvent, {
-      group: GROUP,
-      correlationId: ctx.correlationId,
-      emit: true,
-    });
+    const outcome = await handleStatusEvent(event as AnyEvent, ctx);
     // Counted once per change: a late event that moves nothing is not a second confirmation.
     if (outcome?.changed && outcome.status !== 'received') metrics.order(outcome.status);
   },
@@ -89,6 +107,7 @@ const app = await buildApp({
 
 await feed.start();
 await relay.start();
+retention.start();
 if (config.CONSUME) await consumer.start();
 await app.listen({ host: config.HOST, port: config.PORT });
 logger.info(
@@ -98,6 +117,8 @@ logger.info(
 
 handleShutdown(logger, [
   ['http', () => app.close()],
+  ['sync settlements', () => placeSync.settled()],
+  ['idempotency retention', () => retention.stop()],
   ['consumer', () => (config.CONSUME ? consumer.stop() : Promise.resolve())],
   ['outbox relay', () => relay.stop()],
   ['producer', () => producer.disconnect()],

@@ -1,6 +1,6 @@
 import type { Logger } from '@akaso/config';
 import pg from 'pg';
-import { ORDER_STATUS_CHANNEL } from './order-service.ts';
+import { ORDER_STATUS_CHANNEL } from './status-projector.ts';
 
 /**
  * Pushes "order X changed" to the SSE streams of this instance. The change may have been made by
