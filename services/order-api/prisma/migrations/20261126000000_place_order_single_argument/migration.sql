@@ -78,7 +78,7 @@ BEGIN
         'used', used,
         'remaining', greatest(0, p_limit - used),
         'requested', p_requested,
-        'allowed', available_at = p_now,
+        'allowed', coalesce(available_at = p_now, false),
         'windowHours', (p_window_ms / 3600000.0)::float8,
         'nextFreeAt', "iso_utc"(oldest + win),
         'availableAt', "iso_utc"(available_at));
@@ -124,7 +124,8 @@ BEGIN
     END IF;
 
     quota := "quota_state"(v_user_id, v_now, (p->>'limit')::int, (p->>'windowMs')::bigint, v_burgers);
-    IF NOT (quota->>'allowed')::boolean THEN
+    -- IS NOT TRUE, not NOT: a missing answer refuses instead of slipping through as NULL.
+    IF (quota->>'allowed')::boolean IS NOT TRUE THEN
         RETURN jsonb_build_object('outcome', 'quota_exceeded', 'quota', quota);
     END IF;
 
