@@ -1,4 +1,4 @@
-import { env, loadConfig, loadConfigOrExit } from '@akaso/config';
+import { env, loadConfigOrExit } from '@akaso/config';
 import Type from 'typebox';
 
 export const ConfigSchema = Type.Object({
@@ -45,9 +45,6 @@ export const ConfigSchema = Type.Object({
 });
 
 export type Config = Type.Static<typeof ConfigSchema>;
-
-export const loadOrderApiConfig = (source?: Record<string, string | undefined>) =>
-  loadConfig('order-api', ConfigSchema, source);
 
 /** The service's entry point: refuses to start, with every problem listed, on a bad configuration. */
 export const configOrExit = () => loadConfigOrExit('order-api', ConfigSchema);
