@@ -110,8 +110,11 @@ async function rolledBack(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-async function reject(orderId: string): Promise<void> {
-  await client.query(`update orders set status = 'rejected', reason = 'test' where id = $1`, [orderId]);
+/** One of the user's counted orders is rejected, as inventory or payment would. */
+async function rejectOne(userId: string, pick: number): Promise<void> {
+  const all = await live(userId);
+  const victim = all[pick % Math.max(1, all.length)];
+  if (victim) await client.query(`update orders set status = 'rejected' where id = $1`, [victim.id]);
 }
 
 type Op = { kind: 'order'; time: number; burgers: number } | { kind: 'reject'; pick: number };
@@ -141,12 +144,11 @@ describe('the quota rule in SQL (place_order, quota_state)', () => {
         await rolledBack(async () => {
           let now = t0;
           for (const op of history) {
-            const before = await live(userId);
             if (op.kind === 'reject') {
-              const victim = before[op.pick % Math.max(1, before.length)];
-              if (victim) await reject(victim.id);
+              await rejectOne(userId, op.pick);
               continue;
             }
+            const before = await live(userId);
             now += op.time;
             // The rule as the README states it: burgers of non-rejected orders in the last 24 h.
             const used = before
@@ -198,9 +200,7 @@ describe('the quota rule in SQL (place_order, quota_state)', () => {
         await rolledBack(async () => {
           for (const op of history) {
             if (op.kind === 'reject') {
-              const all = await live(userId);
-              const victim = all[op.pick % Math.max(1, all.length)];
-              if (victim) await reject(victim.id);
+              await rejectOne(userId, op.pick);
               continue;
             }
             const result = await callPlaceOrder(client, arg(userId, op.burgers, op.time));
