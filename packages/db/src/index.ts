@@ -1,3 +1,6 @@
+export { isDatabaseUnavailable, POOL_TIMEOUT } from './errors.ts';
+export type { Listener, ListenerOptions } from './listener.ts';
+export { createListener } from './listener.ts';
 export type { MigrationFile, MigrationResult } from './migrate.ts';
 export { checksum, MigrationError, migrate, readMigrations } from './migrate.ts';
 export type { Pool, PoolClient, PoolOptions } from './pool.ts';

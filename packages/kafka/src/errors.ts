@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable, POOL_TIMEOUT } from '@akaso/db';
 /**
  * Retry or dead-letter? One rule, in one place, for every consumer:
  *
@@ -20,33 +21,22 @@ export interface ClassifiedError {
   message: string;
 }
 
-// Node socket errors: the other side is not there (yet), or went away mid-request.
+// Socket errors of the other third parties (SMTP, the card provider, brokers).
 const socketCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
-// PostgreSQL SQLSTATEs that say "try again": connection exceptions (08), the server shutting
-// down or starting (57P01-57P03), too many connections (53300), a serialization failure or a
-// deadlock (40001, 40P01), a lock not available (55P03).
-const pgTransient = /^(08...|57P0[123]|53300|40001|40P01|55P03)$/;
-// Prisma's codes for the same situations: P1001 can't reach the server, P1002 timed out,
-// P1008 operation timed out, P1017 server closed the connection, P2024 pool timeout,
-// P2034 write conflict or deadlock.
-const prismaTransient = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034']);
+// PostgreSQL is reachable but busy: too many connections, a serialization failure or a
+// deadlock, a lock not available. (Unreachable is isDatabaseUnavailable's, packages/db.)
+const pgBusy = /^(53300|40001|40P01|55P03)$/;
+// Prisma's pool timeout and its write conflict or deadlock.
+const prismaBusy = new Set(['P1008', 'P2024', 'P2034']);
 // nodemailer's connection-level failures (the SMTP server is down or hung up).
-const smtpTransient = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS']);
-// Messages of drivers that carry no code for "the connection is gone".
-const transientMessages =
-  /Connection terminated|connection is not queryable|Client has encountered a connection error|timeout exceeded when trying to connect|Can't reach database server|server closed the connection|the database system is (starting up|shutting down)/i;
+const smtpTransient = new Set(['ECONNECTION', 'ESOCKET', 'EDNS']);
 
 const programmingErrors = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
 
@@ -65,17 +55,18 @@ interface Flagged {
 
 /** Is this error (or one of its causes) a dependency that is unreachable or busy right now? */
 export function isTransient(err: unknown): boolean {
+  if (isDatabaseUnavailable(err)) return true;
   for (let e = err as Flagged | undefined, depth = 0; e && depth < 5; e = e.cause as Flagged, depth++) {
     if (typeof e !== 'object') return false;
     const code = typeof e.code === 'string' ? e.code : '';
-    if (socketCodes.has(code) || pgTransient.test(code) || prismaTransient.has(code)) return true;
-    if (smtpTransient.has(code)) return true;
+    if (socketCodes.has(code) || smtpTransient.has(code) || pgBusy.test(code) || prismaBusy.has(code))
+      return true;
     if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500) return true;
     if (e.type === 'StripeConnectionError' || e.type === 'StripeRateLimitError') return true;
     if (e.type === 'StripeAPIError' && typeof e.statusCode === 'number' && e.statusCode >= 500) return true;
     // kafkajs marks what it would retry itself (leader moving, coordinator loading).
     if (typeof e.name === 'string' && e.name.startsWith('KafkaJS') && e.retriable === true) return true;
-    if (typeof e.message === 'string' && transientMessages.test(e.message)) return true;
+    if (e.message === POOL_TIMEOUT) return true;
   }
   return false;
 }

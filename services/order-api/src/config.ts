@@ -10,8 +10,19 @@ export const ConfigSchema = Type.Object({
   EMAIL_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3300' }),
   // Where the storefront links "your emails": Mailpit's web inbox as the browser reaches it.
   MAILPIT_WEB_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8025' }),
-  QUOTA_LIMIT: Type.Integer({ minimum: 1, default: 5 }),
+  // At most 5: the orders table holds 1 to 5 burgers per order (CHECK orders_burgers_check), so a
+  // higher limit would let an order through the quota and then fail on that CHECK (a 500).
+  QUOTA_LIMIT: Type.Integer({ minimum: 1, maximum: 5, default: 5 }),
   QUOTA_WINDOW_HOURS: Type.Number({ exclusiveMinimum: 0, default: 24 }),
+  // Idempotency-Keys are kept this long (a retry after that places a new order), then deleted
+  // by the retention job every IDEMPOTENCY_RETENTION_INTERVAL_MS. Longer than the quota window,
+  // so any retry the quota could still refuse is answered from its first answer instead.
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Number({ exclusiveMinimum: 0, default: 48 }),
+  IDEMPOTENCY_RETENTION_INTERVAL_MS: Type.Integer({ minimum: 1_000, default: 600_000 }),
+  // The synchronous baseline: how long a customer waits for one step (then 502), and how long a
+  // step that outlived that wait is still awaited so its outcome settles the order.
+  SYNC_STEP_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 30_000 }),
+  SYNC_SETTLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 300_000 }),
   SALE_DISCOUNT_PERCENT: Type.Integer({ minimum: 0, maximum: 100, default: 70 }),
   // The sale window; by default it is always on so the demo shows sale prices.
   SALE_STARTS_AT: Type.String({ format: 'date-time', default: '2000-01-01T00:00:00Z' }),

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { type AnyEvent, topics } from '@akaso/contracts';
-import { perDelivery } from '@akaso/kafka';
 import { runService } from '@akaso/service';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
@@ -8,21 +7,28 @@ import { ConfigSchema } from './config.ts';
 import { createDatabase } from './db.ts';
 import { seedMenu } from './menu.ts';
 import { createOrderService } from './orders/order-service.ts';
+import { inlineHandoff } from './orders/place-order.ts';
+import { createIdempotencyRetention } from './orders/retention.ts';
+import { createStatusConsumer } from './orders/status-consumer.ts';
 import { createStatusFeed } from './orders/status-feed.ts';
+import { createStatusProjector } from './orders/status-projector.ts';
 import { createSyncFlow } from './orders/sync-flow.ts';
 
 const GROUP = 'order-status';
 
 // order-api: POST /orders (the 5-burger rule, the outbox), the order-status projector (group
-// `order-status`), the status views and SSE feed, the storefront.
+// `order-status`), the status views and SSE feed, the synchronous baseline, the storefront.
 await runService({
   name: 'order-api',
   config: ConfigSchema,
   root: join(import.meta.dirname, '..'),
   async setup({ config, logger, metrics, wakeOutbox }) {
     const database = createDatabase(config.DATABASE_URL, config.DB_POOL_SIZE);
-    await database.prisma.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
-    const orderServiceOptions = {
+    const db = database.prisma;
+    await db.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
+    const orders = createOrderService({
+      db,
+      pool: database.pool,
       clock: systemClock,
       quota: { limit: config.QUOTA_LIMIT, windowMs: config.QUOTA_WINDOW_HOURS * 3_600_000 },
       sale: {
@@ -32,37 +38,52 @@ await runService({
       },
       currency: config.CURRENCY,
       onOutboxWrite: wakeOutbox,
-    };
-    const orders = createOrderService({ db: database.prisma, pool: database.pool, ...orderServiceOptions });
+    });
     // The order-status consumer has its own pool: it can never starve POST /orders of connections.
     const consumerDatabase = createDatabase(config.DATABASE_URL, config.CONSUMER_DB_POOL_SIZE, {
       name: 'order-api-consumer',
     });
-    const consumerOrders = createOrderService({
+    const handleStatusEvents = createStatusConsumer({
       db: consumerDatabase.prisma,
-      pool: consumerDatabase.pool,
-      ...orderServiceOptions,
+      projector: createStatusProjector({ db: consumerDatabase.prisma, clock: systemClock }),
+      group: GROUP,
+      onOutboxWrite: wakeOutbox,
     });
     const feed = createStatusFeed(config.DATABASE_URL, logger);
-    const placeSync = createSyncFlow(orders, {
-      inventoryUrl: config.INVENTORY_URL,
-      paymentUrl: config.PAYMENT_URL,
-      emailUrl: config.EMAIL_URL,
+    const syncProjector = createStatusProjector({ db, clock: systemClock });
+    const placeSync = createSyncFlow({
+      place: (input, opts) => orders.placement.place(input, opts, inlineHandoff),
+      apply: syncProjector.apply,
+      abandon: syncProjector.abandon,
+      statusOf: syncProjector.statusOf,
+      endpoints: {
+        inventoryUrl: config.INVENTORY_URL,
+        paymentUrl: config.PAYMENT_URL,
+        emailUrl: config.EMAIL_URL,
+      },
+      stepTimeoutMs: config.SYNC_STEP_TIMEOUT_MS,
+      settleTimeoutMs: config.SYNC_SETTLE_TIMEOUT_MS,
+      logger,
+    });
+    const retention = createIdempotencyRetention({
+      pool: database.pool,
+      clock: systemClock,
+      logger,
+      ttlMs: config.IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000,
+      intervalMs: config.IDEMPOTENCY_RETENTION_INTERVAL_MS,
     });
     return {
       consumer: {
         groupId: GROUP,
         topics: [topics.inventory, topics.payments],
         enabled: config.CONSUME,
-        handler: perDelivery(async (d) => {
-          const outcome = await consumerOrders.applyEvent(d.event as AnyEvent, {
-            group: GROUP,
-            correlationId: d.correlationId,
-            emit: true,
-          });
+        handler: async (deliveries) => {
+          const projections = await handleStatusEvents(
+            deliveries.map((d) => ({ event: d.event as AnyEvent, correlationId: d.correlationId })),
+          );
           // Counted once per change: a late event that moves nothing is not a second confirmation.
-          if (outcome?.changed && outcome.status !== 'received') metrics.order(outcome.status);
-        }),
+          for (const p of projections) if (p.changed && p.status !== 'received') metrics.order(p.status);
+        },
       },
       app: ({ readiness }) =>
         buildApp({
@@ -75,8 +96,21 @@ await runService({
           mailpitWebUrl: config.MAILPIT_WEB_URL,
           readiness,
         }),
-      start: () => feed.start(),
+      readiness: [
+        {
+          name: 'status feed',
+          check: async () => {
+            if (!feed.connected) throw new Error('LISTEN connection down, reconnecting');
+          },
+        },
+      ],
+      async start() {
+        await feed.start();
+        retention.start();
+      },
       stop: [
+        ['sync settlements', () => placeSync.settled()],
+        ['idempotency retention', () => retention.stop()],
         ['status feed', () => feed.stop()],
         ['order databases', () => Promise.all([database.close(), consumerDatabase.close()])],
       ],

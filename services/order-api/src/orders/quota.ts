@@ -1,54 +1,67 @@
-/**
- * The rule: at most `limit` burgers per user in any rolling window (24 h). Orders that were
- * rejected no longer count (the caller leaves them out). Pure, so it is tested with a fake clock;
- * the database transaction around it (orders/order-service.ts) makes it atomic.
- */
-export interface CountedOrder {
-  burgers: number;
-  createdAt: Date;
-}
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
 
+/**
+ * The 5-burgers-per-24h rule is decided in ONE place: the SQL function quota_state (order-api's
+ * migration 20261126000000_place_order_single_argument), which place_order calls under the
+ * user's lock. This file only carries its answer to the API; the property tests run against
+ * the SQL (test/quota.int.test.ts).
+ */
 export interface QuotaPolicy {
   limit: number;
   windowMs: number;
 }
 
+/** quota_state's answer (timestamps already in ISO form). */
 export interface QuotaState {
   limit: number;
   used: number;
   remaining: number;
+  requested: number;
   allowed: boolean;
+  windowHours: number;
   /** When the oldest counted burger leaves the window (null: nothing counted). */
-  nextFreeAt: Date | null;
-  /** When `requested` burgers would fit (now if allowed; null if never: more than the limit). */
-  availableAt: Date | null;
+  nextFreeAt: string | null;
+  /** When `requested` burgers fit if nothing else is ordered (null: never, by waiting alone). */
+  availableAt: string | null;
 }
 
-export function evaluateQuota(
-  orders: CountedOrder[],
-  requested: number,
+/** What GET /users/:id/quota and an accepted order show. */
+export interface QuotaView {
+  limit: number;
+  used: number;
+  remaining: number;
+  windowHours: number;
+  nextFreeAt: string | null;
+}
+
+export async function quotaState(
+  db: pg.Pool | pg.ClientBase,
+  userId: string,
   now: Date,
   policy: QuotaPolicy,
-): QuotaState {
-  const windowStart = now.getTime() - policy.windowMs;
-  const live = orders
-    .filter((o) => o.createdAt.getTime() > windowStart)
-    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-  const used = live.reduce((sum, o) => sum + o.burgers, 0);
-  const remaining = Math.max(0, policy.limit - used);
-  const allowed = requested >= 1 && requested <= remaining;
-  const nextFreeAt = live[0] ? new Date(live[0].createdAt.getTime() + policy.windowMs) : null;
-  let availableAt: Date | null = null;
-  if (allowed) availableAt = now;
-  else if (requested <= policy.limit) {
-    let stillUsed = used;
-    for (const o of live) {
-      stillUsed -= o.burgers;
-      if (policy.limit - stillUsed >= requested) {
-        availableAt = new Date(o.createdAt.getTime() + policy.windowMs);
-        break;
-      }
-    }
-  }
-  return { limit: policy.limit, used, remaining, allowed, nextFreeAt, availableAt };
+  requested = 1,
+): Promise<QuotaState> {
+  const { rows } = await db.query<{ q: QuotaState }>(
+    'select quota_state($1, $2::timestamptz, $3, $4, $5) as q',
+    [userId, now.toISOString(), policy.limit, policy.windowMs, requested],
+  );
+  const state = rows[0]?.q;
+  if (!state) throw new Error('quota_state returned nothing');
+  return state;
+}
+
+export async function quotaView(
+  db: pg.Pool | pg.ClientBase,
+  clock: Clock,
+  userId: string,
+  policy: QuotaPolicy,
+): Promise<QuotaView> {
+  const { limit, used, remaining, windowHours, nextFreeAt } = await quotaState(
+    db,
+    userId,
+    clock.now(),
+    policy,
+  );
+  return { limit, used, remaining, windowHours, nextFreeAt };
 }

@@ -1,21 +1,35 @@
 import type { Logger } from '@akaso/config';
-import pg from 'pg';
-import { ORDER_STATUS_CHANNEL } from './order-service.ts';
+import { createListener } from '@akaso/db';
+import { ORDER_STATUS_CHANNEL } from './status-projector.ts';
 
 /**
  * Pushes "order X changed" to the SSE streams of this instance. The change may have been made by
  * the order-status consumer of ANY api instance, so it travels through PostgreSQL: the status
- * transaction runs pg_notify, delivered on commit to every instance LISTENing here.
+ * transaction runs pg_notify, delivered on commit to every instance LISTENing here. The LISTEN
+ * connection reconnects after a PostgreSQL restart; every open stream then re-reads its order,
+ * since notifications sent meanwhile are lost.
  */
 export interface StatusFeed {
   subscribe(orderId: string, onChange: () => void): () => void;
   start(): Promise<void>;
   stop(): Promise<void>;
+  readonly connected: boolean;
 }
 
 export function createStatusFeed(connectionString: string, logger: Logger): StatusFeed {
-  const client = new pg.Client({ connectionString, application_name: 'order-api-status-feed' });
   const subscribers = new Map<string, Set<() => void>>();
+  const listener = createListener({
+    connectionString,
+    channel: ORDER_STATUS_CHANNEL,
+    name: 'order-api-status-feed',
+    logger,
+    onNotify: (orderId) => {
+      for (const fn of subscribers.get(orderId) ?? []) fn();
+    },
+    onReconnect: () => {
+      for (const set of subscribers.values()) for (const fn of set) fn();
+    },
+  });
   return {
     subscribe(orderId, onChange) {
       let set = subscribers.get(orderId);
@@ -29,16 +43,10 @@ export function createStatusFeed(connectionString: string, logger: Logger): Stat
         if (set.size === 0) subscribers.delete(orderId);
       };
     },
-    async start() {
-      await client.connect();
-      client.on('notification', (msg) => {
-        for (const fn of subscribers.get(msg.payload ?? '') ?? []) fn();
-      });
-      client.on('error', (err) => logger.error({ err: err.message }, 'status feed connection error'));
-      await client.query(`listen ${ORDER_STATUS_CHANNEL}`);
-    },
-    async stop() {
-      await client.end();
+    start: () => listener.start(),
+    stop: () => listener.stop(),
+    get connected() {
+      return listener.connected;
     },
   };
 }

@@ -57,7 +57,6 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
       }
       const result = await orders.placeOrder(request.body, {
         correlationId,
-        mode: 'async',
         ...(idempotencyKey ? { idempotencyKey } : {}),
       });
       if (result.replayed) reply.header('idempotent-replayed', 'true');

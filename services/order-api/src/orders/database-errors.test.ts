@@ -1,0 +1,44 @@
+import { AppError } from '@akaso/service';
+import { describe, expect, it } from 'vitest';
+import { isDatabaseUnavailable, withDatabase } from './database-errors.ts';
+
+const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+describe('database errors', () => {
+  it.each([
+    ['a refused connection', withCode('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
+    [
+      'an admin shutdown (pg_ctl stop/restart)',
+      withCode('57P01', 'terminating connection due to administrator command'),
+    ],
+    ['a server still starting', withCode('57P03', 'the database system is starting up')],
+    ['any SQLSTATE of class 08', withCode('08006', 'connection failure')],
+    ['Prisma cannot reach the server', withCode('P1001')],
+    ['a connection cut mid-query', new Error('Connection terminated unexpectedly')],
+    ['a connect timeout', new Error('Connection terminated due to connection timeout')],
+    ['a refused IPv4 + IPv6 connect', new AggregateError([withCode('ECONNREFUSED')], '')],
+    ['a driver adapter wrapping the pg error', new Error('adapter', { cause: withCode('57P01') })],
+  ])('%s means the database is unavailable', (_, err) => {
+    expect(isDatabaseUnavailable(err)).toBe(true);
+  });
+
+  it.each([
+    ['a constraint violation', withCode('23514', 'violates check constraint')],
+    ['a syntax error', withCode('42601')],
+    ['a programming error', new TypeError('cannot read properties of undefined')],
+  ])('%s does not', (_, err) => {
+    expect(isDatabaseUnavailable(err)).toBe(false);
+  });
+
+  it('withDatabase answers 503 DATABASE_UNAVAILABLE, OVERLOADED for a full pool, and lets the rest through', async () => {
+    const down = await withDatabase(() => Promise.reject(withCode('ECONNREFUSED'))).catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(AppError);
+    expect(down).toMatchObject({ statusCode: 503, details: { code: 'DATABASE_UNAVAILABLE' } });
+    const full = await withDatabase(() =>
+      Promise.reject(new Error('timeout exceeded when trying to connect')),
+    ).catch((e: unknown) => e);
+    expect(full).toMatchObject({ code: 'OVERLOADED', statusCode: 503 });
+    const bug = new TypeError('boom');
+    await expect(withDatabase(() => Promise.reject(bug))).rejects.toBe(bug);
+  });
+});
