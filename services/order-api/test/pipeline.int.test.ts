@@ -364,7 +364,13 @@ describe('the rest of the API', () => {
     expect((await api('/healthz')).status).toBe(200);
     const ready = await api<{ checks: Record<string, string> }>('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ database: 'ok', kafka: 'ok', 'outbox relay': 'ok', consumer: 'ok' });
+    expect(ready.body.checks).toEqual({
+      database: 'ok',
+      kafka: 'ok',
+      'outbox relay': 'ok',
+      consumer: 'ok',
+      'status feed': 'ok',
+    });
     const doc = await api<{ paths: Record<string, unknown> }>('/docs/json');
     expect(Object.keys(doc.body.paths)).toEqual(
       expect.arrayContaining([
