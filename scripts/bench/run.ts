@@ -15,6 +15,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createKafka } from '@akaso/kafka';
+import pg from 'pg';
 import { auditRun } from '../load/audit.ts';
 import { runRush } from '../load/rush.ts';
 import { christmasStages } from '../load/scenario.ts';
@@ -23,7 +24,14 @@ import { postmasterPid } from '../stack/postgres.ts';
 import { consoleReporter, readPid } from '../stack/proc.ts';
 import { defaultScale, runningInstances, startServices, stopServices } from '../stack/services.ts';
 import { startStack } from '../stack/stack.ts';
-import { apiUrl, bootstrapServers, mailpitUrl, postgresServerUrl } from '../stack/topology.ts';
+import {
+  apiUrl,
+  bootstrapServers,
+  host,
+  mailpitUrl,
+  postgresServerUrl,
+  serviceBasePorts,
+} from '../stack/topology.ts';
 
 const { values } = parseArgs({
   options: {
@@ -57,8 +65,8 @@ const thirdParty = values.realistic
   ? { PAYMENT_LATENCY_MS: '300', SMTP_LATENCY_MS: '100' }
   : { PAYMENT_LATENCY_MS: '0', SMTP_LATENCY_MS: '0' };
 
-/** CPU seconds (user + system) of every process of the stack, from /proc. */
-function stackCpuSeconds(): number {
+/** CPU seconds (user + system) of every process of the stack, from /proc, by process. */
+function stackCpuSeconds(): Record<string, number> {
   const ticks = 100; // USER_HZ on Linux
   const stat = (pid: number) => {
     try {
@@ -69,16 +77,16 @@ function stackCpuSeconds(): number {
       return null;
     }
   };
-  let total = 0;
-  const pids = new Set<number>();
-  // Every process the stack started: brokers, services, Mailpit, stripe-mock.
+  const out: Record<string, number> = {};
+  const add = (name: string, seconds: number) => {
+    out[name] = (out[name] ?? 0) + seconds;
+  };
+  // Every process the stack started: brokers, services, Mailpit, stripe-mock (named by pid file).
   for (const file of readdirSync(runDir)) {
-    const pid = readPid(file.replace(/\.pid$/, ''));
-    if (pid) pids.add(pid);
-  }
-  for (const pid of pids) {
-    const s = stat(pid);
-    if (s) total += ((s.f[11] ?? 0) + (s.f[12] ?? 0)) / ticks; // utime, stime
+    const name = file.replace(/\.pid$/, '');
+    const pid = readPid(name);
+    const s = pid ? stat(pid) : null;
+    if (s) add(name, ((s.f[11] ?? 0) + (s.f[12] ?? 0)) / ticks); // utime, stime
   }
   // PostgreSQL: the postmaster with its reaped children (cutime, cstime) plus live backends.
   const master = postmasterPid();
@@ -87,12 +95,62 @@ function stackCpuSeconds(): number {
     if (!Number.isInteger(pid)) continue;
     const s = stat(pid);
     if (s?.comm !== 'postgres') continue;
-    total +=
-      ((s.f[11] ?? 0) + (s.f[12] ?? 0) + (pid === master ? (s.f[13] ?? 0) + (s.f[14] ?? 0) : 0)) / ticks;
+    add(
+      'postgres',
+      ((s.f[11] ?? 0) + (s.f[12] ?? 0) + (pid === master ? (s.f[13] ?? 0) + (s.f[14] ?? 0) : 0)) / ticks,
+    );
   }
-  const self = process.cpuUsage();
-  return total + (self.user + self.system) / 1e6;
+  return out;
 }
+
+/** Committed + rolled-back transactions per service database (pg_stat_database). */
+async function pgTransactions(): Promise<Record<string, number>> {
+  const client = new pg.Client({ connectionString: `${postgresServerUrl}/postgres` });
+  await client.connect();
+  try {
+    // The statistics are sent by backends on a timer: flush what this snapshot needs to see.
+    await client.query('select pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ datname: string; n: string }>(
+      `select datname, (xact_commit + xact_rollback)::text as n from pg_stat_database
+        where datname in ('order_api', 'inventory', 'payment', 'email')`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.datname, Number(r.n)]));
+  } finally {
+    await client.end();
+  }
+}
+
+/** Requests the services' Kafka clients sent, by API, summed over instances (their /metrics). */
+async function kafkaRequests(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const inst of await runningInstances()) {
+    if (inst.service === 'dashboard') continue;
+    try {
+      const text = await (
+        await fetch(`http://${host}:${serviceBasePorts[inst.service] + inst.i - 1}/metrics`)
+      ).text();
+      for (const m of text.matchAll(
+        /^akaso_kafka_requests_total\{[^}]*api="([^"]+)"[^}]*\} (\d+(?:\.\d+)?)/gm,
+      )) {
+        out[m[1] as string] = (out[m[1] as string] ?? 0) + Number(m[2]);
+      }
+    } catch {
+      // An instance that does not answer contributes nothing to this sample.
+    }
+  }
+  return out;
+}
+
+const diff = (after: Record<string, number>, before: Record<string, number>) =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+const perOrder = (counts: Record<string, number>, orders: number, scale = 1) =>
+  Object.fromEntries(
+    Object.entries(counts)
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, orders > 0 ? Math.round(((v * scale) / orders) * 100) / 100 : null]),
+  );
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 const kafka = createKafka({ clientId: 'akaso-bench', brokers: bootstrapServers, logLevel: 'nothing' });
 const groups: Record<string, string[]> = {
@@ -125,6 +183,8 @@ async function lagByGroup(admin: ReturnType<typeof kafka.admin>): Promise<Record
   return out;
 }
 
+const acceptedCount = (rush: { acceptedOrders: unknown[] }) => rush.acceptedOrders.length;
+
 async function runCase(mode: 'async' | 'sync', name: string) {
   const runId = `${mode}${Date.now().toString(36)}`;
   const admin = kafka.admin();
@@ -139,10 +199,13 @@ async function runCase(mode: 'async' | 'sync', name: string) {
       } catch {
         // A leader election in progress (NOT_LEADER): skip this sample, take the next.
       }
-      await new Promise((r) => setTimeout(r, 500));
+      // Every 2 s: the sampler's own requests must not become a load the figures then show.
+      await new Promise((r) => setTimeout(r, 2_000));
     }
   })();
   const cpuBefore = stackCpuSeconds();
+  const pgBefore = await pgTransactions();
+  const kafkaBefore = await kafkaRequests();
   console.error(`\n== ${name}: peak ${rate} orders/s for ${hold}s (run ${runId})`);
   const rushStarted = Date.now();
   const rush = await runRush({
@@ -168,7 +231,11 @@ async function runCase(mode: 'async' | 'sync', name: string) {
   sampling = false;
   await sampler;
   await admin.disconnect();
-  const cpuSeconds = stackCpuSeconds() - cpuBefore;
+  const cpuByProcess = diff(stackCpuSeconds(), cpuBefore);
+  const cpuSeconds = sum(cpuByProcess);
+  const pgByDb = diff(await pgTransactions(), pgBefore);
+  const kafkaByApi = diff(await kafkaRequests(), kafkaBefore);
+  const orders = acceptedCount(rush);
   // Drained = every accepted order terminal (confirmed/rejected), counted from the last arrival.
   const drainMs = Math.max(0, auditStarted + audit.drainedInMs - (rushStarted + rush.durationS * 1000));
   const { acceptedOrders, firstErrors, ...rest } = rush;
@@ -181,6 +248,17 @@ async function runCase(mode: 'async' | 'sync', name: string) {
     cpuSeconds: Math.round(cpuSeconds * 100) / 100,
     cpuMsPerOrder:
       acceptedOrders.length > 0 ? Math.round((cpuSeconds * 1000 * 100) / acceptedOrders.length) / 100 : null,
+    // Where it goes: CPU ms per order by process, database transactions and client Kafka
+    // requests per order (the brokers' replication fetches between themselves are not counted).
+    cpuMsPerOrderByProcess: perOrder(cpuByProcess, orders, 1000),
+    pgTransactionsPerOrder: {
+      total: perOrder({ total: sum(pgByDb) }, orders).total ?? null,
+      ...perOrder(pgByDb, orders),
+    },
+    kafkaRequestsPerOrder: {
+      total: perOrder({ total: sum(kafkaByApi) }, orders).total ?? null,
+      ...perOrder(kafkaByApi, orders),
+    },
     audit: { ok: audit.ok, violations: audit.violations.slice(0, 20), orders: audit.orders, dlq: audit.dlq },
   };
 }
@@ -263,6 +341,21 @@ console.log(
 );
 console.log(row('all orders terminal after (ms)', (r) => r.drainedAfterLastArrivalMs));
 console.log(row('CPU ms per order (all processes)', (r) => r.cpuMsPerOrder));
+console.log(row('PostgreSQL transactions per order', (r) => r.pgTransactionsPerOrder.total));
+console.log(row('Kafka client requests per order', (r) => r.kafkaRequestsPerOrder.total));
+for (const c of cases) {
+  const r = results[c.name];
+  if (!r) continue;
+  const top = (o: Record<string, number | null>) =>
+    Object.entries(o)
+      .filter(([k]) => k !== 'total')
+      .slice(0, 6)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  console.log(`\n${c.name}: CPU ms/order by process: ${top(r.cpuMsPerOrderByProcess)}`);
+  console.log(`${c.name}: transactions/order by database: ${top(r.pgTransactionsPerOrder)}`);
+  console.log(`${c.name}: Kafka requests/order by API: ${top(r.kafkaRequestsPerOrder)}`);
+}
 console.log(row('audit', (r) => (r.audit.ok ? 'pass' : 'FAIL')));
 console.log(
   `\nsync/async time-to-accept p99: ${report.ratios.syncOverAsyncTimeToAcceptP99 ?? '-'}×   written: ${file}`,

@@ -62,6 +62,15 @@ export function createMetrics(service: string) {
     registers: [registry],
   });
 
+  // Every request this process's Kafka clients sent, by API (Produce, Fetch, OffsetCommit…):
+  // `pnpm bench` divides them by the orders of a run.
+  const kafkaRequests = new Counter({
+    name: 'akaso_kafka_requests_total',
+    help: 'Requests sent by this process to the Kafka brokers, by API',
+    labelNames: ['api'] as const,
+    registers: [registry],
+  });
+
   // The order funnel (order-api): placed, refused by the rule, reserved, confirmed, rejected.
   const orders = new Counter({
     name: 'akaso_orders_total',
@@ -100,6 +109,7 @@ export function createMetrics(service: string) {
       mode = 'async',
     ) => orders.inc({ stage, mode }),
     email: (kind: string) => emails.inc({ kind }),
+    kafkaRequest: (api: string) => kafkaRequests.inc({ api }),
     outbox: {
       published: (count: number) => outboxPublished.inc(count),
       backlog: (value: number) => outboxBacklog.set(value),

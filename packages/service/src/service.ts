@@ -136,6 +136,11 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
         })
       : null;
 
+  // Count what the clients send (kafkajs' instrumentation events): requests per order is the
+  // figure that tells whether batching works.
+  producer.on(producer.events.REQUEST, (e) => metrics.kafkaRequest(e.payload.apiName));
+  consumer?.consumer.on(consumer.consumer.events.REQUEST, (e) => metrics.kafkaRequest(e.payload.apiName));
+
   const readiness: ReadinessCheck[] = [
     databaseCheck(pool),
     kafkaCheck(kafka),
