@@ -26,7 +26,7 @@ await runService({
       transport,
       from: config.MAIL_FROM,
       latencyMs: config.SMTP_LATENCY_MS,
-      concurrency: config.SMTP_POOL_SIZE,
+      concurrency: config.EMAIL_SEND_CONCURRENCY,
       onSent: metrics.email,
     });
     return {
