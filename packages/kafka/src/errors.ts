@@ -111,3 +111,30 @@ export function backoffMs(attempt: number, opts: RetryOptions = retryDefaults, r
   const cap = Math.min(opts.maxBackoffMs, opts.initialBackoffMs * opts.factor ** (attempt - 1));
   return Math.round(cap / 2 + (random() * cap) / 2);
 }
+
+/**
+ * Runs `fn` until it succeeds or fails for a non-transient reason, with backoff and a heartbeat
+ * between tries. For the step AFTER an irreversible side effect (a mail accepted by the SMTP
+ * server, a card charged): recording it must wait for the database rather than fail the batch
+ * and have the side effect repeated.
+ */
+export async function retryWhileTransient<T>(
+  fn: () => Promise<T>,
+  opts: {
+    heartbeat?: () => Promise<void>;
+    retry?: Partial<RetryOptions>;
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
+): Promise<T> {
+  const retry = { ...retryDefaults, ...opts.retry };
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (classifyError(err).kind !== 'transient') throw err;
+      await sleep(backoffMs(Math.min(attempt, 20), retry));
+      await opts.heartbeat?.().catch(() => {});
+    }
+  }
+}

@@ -36,6 +36,13 @@ export type {
 export { consumerDefaults, createConsumerRunner, headersToRecord, perDelivery } from './consumer.ts';
 export { dlqMessage, replayDeadLetters } from './dlq.ts';
 export type { ClassifiedError, ErrorKind, RetryOptions } from './errors.ts';
-export { backoffMs, classifyError, isTransient, PermanentError, retryDefaults } from './errors.ts';
+export {
+  backoffMs,
+  classifyError,
+  isTransient,
+  PermanentError,
+  retryDefaults,
+  retryWhileTransient,
+} from './errors.ts';
 export type { TopicSpec } from './provision.ts';
 export { ProvisioningError, pipelineTopicSpecs, provisionDefaults, provisionTopics } from './provision.ts';

@@ -1,5 +1,6 @@
 import type { AnyEvent } from '@akaso/contracts';
 import type { Pool } from '@akaso/db';
+import { retryWhileTransient } from '@akaso/kafka';
 import type { Transporter } from 'nodemailer';
 import { type Mail, mailFor } from './templates.ts';
 
@@ -41,7 +42,10 @@ export function createEmailService(deps: {
   }
 
   /** Sends the mails these events call for; returns how many went out now. */
-  async function apply(events: readonly AnyEvent[]): Promise<number> {
+  async function apply(
+    events: readonly AnyEvent[],
+    ctx: { heartbeat?: () => Promise<void> } = {},
+  ): Promise<number> {
     const wanted = new Map<string, { orderId: string; mail: Mail }>();
     for (const event of events) {
       const mail = mailFor(event);
@@ -77,11 +81,17 @@ export function createEmailService(deps: {
     };
     await Promise.all(Array.from({ length: Math.min(deps.concurrency, todo.length) }, worker));
     if (sent.length > 0) {
-      await pool.query(
-        `update sent_emails s set status = 'sent', message_id = r.message_id, sent_at = now()
+      // The SMTP server has these mails: wait for the database to record them (a PostgreSQL
+      // restart right now would otherwise have them claimed and sent again on the retry).
+      await retryWhileTransient(
+        () =>
+          pool.query(
+            `update sent_emails s set status = 'sent', message_id = r.message_id, sent_at = now()
            from jsonb_to_recordset($1::jsonb) as r(order_id uuid, kind text, message_id text)
           where s.order_id = r.order_id and s.kind = r.kind`,
-        [JSON.stringify(sent)],
+            [JSON.stringify(sent)],
+          ),
+        ctx,
       );
       for (const s of sent) deps.onSent?.(s.kind);
     }

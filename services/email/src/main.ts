@@ -33,7 +33,11 @@ await runService({
       consumer: {
         groupId: 'email',
         topics: [topics.orderStatus, topics.payments],
-        handler: async (deliveries) => void (await email.apply(deliveries.map((d) => d.event))),
+        handler: async (deliveries, ctx) =>
+          void (await email.apply(
+            deliveries.map((d) => d.event),
+            ctx,
+          )),
       },
       routes: (app) => emailRoutes(app, email),
       readiness: [{ name: 'smtp', check: async () => void (await transport.verify()) }],

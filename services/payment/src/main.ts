@@ -32,11 +32,11 @@ await runService({
       consumer: {
         groupId: 'payment',
         topics: [topics.inventory],
-        handler: async (deliveries) => {
+        handler: async (deliveries, ctx) => {
           const inputs = deliveries.flatMap((d): Incoming[] =>
             d.event.type === 'StockReserved' ? [{ event: d.event, correlationId: d.correlationId }] : [],
           );
-          await payments.apply(inputs, sink);
+          await payments.apply(inputs, sink, ctx);
         },
       },
       routes: (app) => paymentRoutes(app, payments),

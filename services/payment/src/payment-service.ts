@@ -1,5 +1,6 @@
 import { type AnyEvent, type EventOf, newEvent, topics } from '@akaso/contracts';
 import { type Pool, transaction } from '@akaso/db';
+import { retryWhileTransient } from '@akaso/kafka';
 import { claimEvents, type EventSink } from '@akaso/outbox';
 import type { Charge, ChargeOutcome } from './gateway.ts';
 
@@ -45,7 +46,11 @@ export function createPaymentService(deps: {
    * charges fail (the provider is down), the others are still recorded and the error is thrown
    * so that the consumer retries: the retry skips what is recorded.
    */
-  async function apply(inputs: readonly Incoming[], sink: EventSink): Promise<AnyEvent[]> {
+  async function apply(
+    inputs: readonly Incoming[],
+    sink: EventSink,
+    ctx: { heartbeat?: () => Promise<void> } = {},
+  ): Promise<AnyEvent[]> {
     if (inputs.length === 0) return [];
     const { rows: seen } = await pool.query<{ kind: 'event' | 'order'; id: string }>(
       `select 'event' as kind, event_id::text as id from processed_events
@@ -79,7 +84,8 @@ export function createPaymentService(deps: {
       else failure ??= r.reason;
     });
 
-    const out = charged.length === 0 ? [] : await record(charged, sink);
+    // The cards are charged: wait for the database to record it rather than charge again.
+    const out = charged.length === 0 ? [] : await retryWhileTransient(() => record(charged, sink), ctx);
     sink.committed(out);
     if (failure) throw failure;
     return out;
