@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { apiUrl, bootstrapServers, mailpitUrl, postgresServerUrl } from '../stack/topology.ts';
+import {
+  apiUrl,
+  bootstrapServers,
+  chargeCounterUrl,
+  mailpitUrl,
+  postgresServerUrl,
+} from '../stack/topology.ts';
 import { auditRun } from './audit.ts';
 import { runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
 
-const stack = { postgresUrl: postgresServerUrl, mailpitUrl, brokers: bootstrapServers };
+const stack = {
+  postgresUrl: postgresServerUrl,
+  mailpitUrl,
+  brokers: bootstrapServers,
+  chargesUrl: chargeCounterUrl,
+};
 
 // The smoke version of the Christmas rush: seconds, a small rate, few users (so many hit the
 // limit), then the audit. A regression that loses or doubles orders, payments or emails fails
@@ -31,5 +42,7 @@ describe('a small Christmas rush', () => {
     expect(report.orders.confirmed + report.orders.rejected).toBe(result.accepted);
     expect(report.emails.confirmation).toBe(report.orders.confirmed);
     expect(report.emails.receipt).toBe(report.orders.confirmed);
+    // Counted where the money moves: one charge at the provider per confirmed order.
+    expect(report.provider?.charges).toBe(report.orders.confirmed);
   });
 });
