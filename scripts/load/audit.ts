@@ -1,5 +1,5 @@
 import { allTopics, dlqTopic } from '@akaso/contracts';
-import { createKafka } from '@akaso/kafka';
+import { createKafka, withAdmin } from '@akaso/kafka';
 import pg from 'pg';
 import { type ChargeCall, chargesOf, chargesPath } from '../stack/charge-counter.ts';
 
@@ -167,6 +167,30 @@ async function runMails(mailpitUrl: string, runId: string): Promise<MailSummary[
   return [...out.values()];
 }
 
+/**
+ * Messages in each dead-letter topic (end minus start offset). A case that must dead-letter
+ * nothing compares two of these.
+ */
+export async function deadLetterCounts(brokers: string[]): Promise<Record<string, number>> {
+  const kafka = createKafka({ clientId: 'akaso-audit', brokers, logLevel: 'nothing' });
+  return withAdmin(kafka, async (admin) => {
+    const dlq: Record<string, number> = {};
+    for (const topic of allTopics) {
+      const offsets = await admin.fetchTopicOffsets(dlqTopic(topic));
+      dlq[dlqTopic(topic)] = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    }
+    return dlq;
+  });
+}
+
+/** What a dead-letter topic gained between two counts (only those that grew). */
+export const deadLettersAdded = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([t, n]) => [t, n - (before[t] ?? 0)] as const)
+      .filter(([, n]) => n > 0),
+  );
+
 /** What a mail is, from its subject (the email service's templates). */
 export const mailKind = (subject: string): 'receipt' | 'confirmation' | 'rejection' | 'other' =>
   subject.startsWith('Receipt')
@@ -305,18 +329,7 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     violations.push(`user ${row.user_id} had ${row.total} burgers within ${windowHours} h (order ${row.id})`);
 
   // 5. Dead-letter topics: list what is there (poison messages are not lost, they wait for a replay).
-  const kafka = createKafka({ clientId: 'akaso-audit', brokers: opts.brokers, logLevel: 'nothing' });
-  const admin = kafka.admin();
-  await admin.connect();
-  const dlq: Record<string, number> = {};
-  try {
-    for (const topic of allTopics) {
-      const offsets = await admin.fetchTopicOffsets(dlqTopic(topic));
-      dlq[dlqTopic(topic)] = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  const dlq = await deadLetterCounts(opts.brokers);
 
   const mode: Record<string, number> = {};
   for (const o of orders) mode[o.mode] = (mode[o.mode] ?? 0) + 1;

@@ -105,6 +105,25 @@ export async function eventually<T>(
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
+const statusRank: Record<string, number> = { received: 0, reserved: 1, confirmed: 2, rejected: 2 };
+
+/**
+ * What the design guarantees of an order's status history, or why this one breaks it: it starts
+ * `received`, only moves forward, and ends at `terminal`. Not more: `reserved` may be skipped,
+ * because StockReserved and PaymentSucceeded travel on different topics and the payment may
+ * overtake the reservation (services/order-api/src/orders/status.ts).
+ */
+export function statusPathViolation(statuses: string[], terminal: 'confirmed' | 'rejected'): string | null {
+  const path = statuses.join(' → ');
+  if (statuses[0] !== 'received') return `${path}: does not start at received`;
+  if (statuses.at(-1) !== terminal) return `${path}: does not end at ${terminal}`;
+  for (let i = 1; i < statuses.length; i++) {
+    const [from, to] = [statusRank[statuses[i - 1] ?? ''], statusRank[statuses[i] ?? '']];
+    if (from === undefined || to === undefined || to <= from) return `${path}: moves back or repeats`;
+  }
+  return null;
+}
+
 export async function waitForTerminal(orderId: string, timeoutMs = 30_000): Promise<OrderView> {
   return eventually(
     `order ${orderId} to reach a terminal state`,
