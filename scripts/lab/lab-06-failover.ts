@@ -142,6 +142,7 @@ export const lab: Lab = {
       postgresUrl: labStack.postgres,
       mailpitUrl: labStack.mailpit,
       brokers: labStack.brokers,
+      chargesUrl: labStack.chargesUrl || undefined,
       drainTimeoutMs: 180_000,
     });
     report.figure(

@@ -7,13 +7,21 @@ import { createKafka, type Kafka, provisionTopics, withAdmin, withProducer } fro
 
 export type { Kafka } from '@akaso/kafka';
 
-import { apiUrl, bootstrapServers, mailpitUrl, postgresServerUrl } from '../stack/topology.ts';
+import {
+  apiUrl,
+  bootstrapServers,
+  chargeCounterUrl,
+  mailpitUrl,
+  postgresServerUrl,
+} from '../stack/topology.ts';
 
 export const labStack = {
   api: process.env.AKASO_API_URL ?? apiUrl,
   mailpit: process.env.AKASO_MAILPIT_URL ?? mailpitUrl,
   postgres: process.env.AKASO_POSTGRES_URL ?? postgresServerUrl,
   brokers: process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers,
+  /** The local stack's charge counter (none under compose: set AKASO_CHARGES_URL= to skip it). */
+  chargesUrl: process.env.AKASO_CHARGES_URL ?? chargeCounterUrl,
 };
 
 export interface Check {

@@ -38,6 +38,8 @@ describe('labs: failures and security', () => {
   it('lab 9: poison messages', () => verify(9), 240_000);
   it('lab 6: failover during a rush', () => verify(6), 480_000);
   it('lab 10: SASL/SCRAM and ACLs', () => verify(10), 180_000);
+  // Needs the services to survive a PostgreSQL restart (issue 11); enabled with the fault matrix.
+  it.skipIf(!process.env.AKASO_FAULTS)('lab 12: a database restart mid-rush', () => verify(12), 300_000);
 });
 
 describe('labs: sync vs async', () => {
@@ -45,5 +47,5 @@ describe('labs: sync vs async', () => {
 });
 
 it('every lab has a verify in this file', () => {
-  expect(labs.map((l) => l.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  expect(labs.map((l) => l.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 });

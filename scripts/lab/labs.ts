@@ -10,6 +10,20 @@ import { lab as lab08 } from './lab-08-compaction.ts';
 import { lab as lab09 } from './lab-09-poison.ts';
 import { lab as lab10 } from './lab-10-security.ts';
 import { lab as lab11 } from './lab-11-dynamic-config.ts';
+import { lab as lab12 } from './lab-12-database-restart.ts';
 
 /** Every lab, in workshop order; `pnpm lab <n> verify` runs one. */
-export const labs: Lab[] = [lab01, lab02, lab03, lab04, lab05, lab06, lab07, lab08, lab09, lab10, lab11];
+export const labs: Lab[] = [
+  lab01,
+  lab02,
+  lab03,
+  lab04,
+  lab05,
+  lab06,
+  lab07,
+  lab08,
+  lab09,
+  lab10,
+  lab11,
+  lab12,
+];

@@ -5,6 +5,10 @@
 import { allTopics, dlqTopic } from '@akaso/contracts';
 import { describeClusterState } from '@akaso/kafka';
 import { killKafkaNode, nodeName, startKafkaNode, waitForExit } from '../stack/kafka.ts';
+
+/** One part at a time, as `pnpm stack stop|start|restart|kill <part>` (PostgreSQL, Mailpit, …). */
+export { killPart, restartPart, startPart, stopPart } from '../stack/control.ts';
+
 import { runningPid, silentReporter, stopProcess } from '../stack/proc.ts';
 import { instanceName, type ServiceName, startServiceInstance } from '../stack/services.ts';
 import { kafka as topology } from '../stack/topology.ts';

@@ -1,12 +1,15 @@
 import { allTopics, dlqTopic } from '@akaso/contracts';
-import { createKafka } from '@akaso/kafka';
+import { createKafka, withAdmin } from '@akaso/kafka';
 import pg from 'pg';
+import { type ChargeCall, chargesOf, chargesPath } from '../stack/charge-counter.ts';
 
 /**
  * Checks a finished run against the databases, the topics and the SMTP sink. Nothing lost,
  * nothing doubled:
  *  - every accepted order reached a terminal state (confirmed or rejected);
- *  - exactly one successful payment per confirmed order, none for a rejected one;
+ *  - exactly one successful payment per confirmed order, none for a rejected one, both in the
+ *    payment service's table and at the card provider (the charges that reached it, counted per
+ *    idempotency key by the stack's charge counter: a second key is a second charge);
  *  - exactly one confirmation and one receipt per confirmed order, one rejection per rejected one,
  *    as received by the SMTP sink;
  *  - no user above the limit in any rolling window;
@@ -18,6 +21,12 @@ export interface AuditOptions {
   postgresUrl: string;
   mailpitUrl: string;
   brokers: string[];
+  /**
+   * The charge counter in front of the card provider (scripts/stack/charge-counter.ts). Given,
+   * the audit holds every order to its charges at the provider and fails if it cannot read them;
+   * absent (compose has no counter), only the payment service's own table is checked.
+   */
+  chargesUrl?: string;
   /** How long to wait for the pipeline to finish in-flight orders. */
   drainTimeoutMs?: number;
   limit?: number;
@@ -37,11 +46,78 @@ export interface AuditReport {
     mode: Record<string, number>;
   };
   payments: { succeeded: number; failed: number };
+  /** What reached the card provider for the run's orders; null when not counted (no chargesUrl). */
+  provider: ProviderChargeSummary | null;
   emails: { confirmation: number; receipt: number; rejection: number };
   /** Accepted → confirmation email received by the SMTP sink, per confirmed order. */
   endToEndMs: { p50: number; p99: number; max: number; count: number };
   dlq: Record<string, number>;
   drainedInMs: number;
+}
+
+export interface ProviderChargeSummary {
+  /** Calls that reached, or tried to reach, the card provider. */
+  calls: number;
+  /** Distinct charges: idempotency keys the provider answered with success (a call without a key is a charge of its own). */
+  charges: number;
+  /** Repeated calls under a key that had already charged: the provider returns the first PaymentIntent. */
+  deduplicated: number;
+  /** Calls that found the provider unreachable (nothing charged) or whose answer was lost (maybe charged). */
+  unreachable: number;
+  lost: number;
+}
+
+/**
+ * Holds each order to the charges that reached the provider (what a charge is: chargesOf): a
+ * confirmed order exactly one, a rejected one none, and no call whose answer was lost under a
+ * key of its own (a possible second charge).
+ */
+export function checkProviderCharges(
+  orders: { id: string; status: string }[],
+  calls: ChargeCall[],
+): { violations: string[]; summary: ProviderChargeSummary } {
+  const byOrder = new Map<string, ChargeCall[]>();
+  for (const call of calls) {
+    if (call.orderId === null) continue;
+    byOrder.set(call.orderId, [...(byOrder.get(call.orderId) ?? []), call]);
+  }
+  const violations: string[] = [];
+  const summary: ProviderChargeSummary = { calls: 0, charges: 0, deduplicated: 0, unreachable: 0, lost: 0 };
+  for (const order of orders) {
+    const mine = byOrder.get(order.id) ?? [];
+    const { charged, maybe, deduplicated } = chargesOf(mine);
+    summary.calls += mine.length;
+    summary.charges += charged.length;
+    summary.deduplicated += deduplicated;
+    summary.unreachable += mine.filter((c) => c.outcome === 'unreachable').length;
+    summary.lost += mine.filter((c) => c.outcome === 'lost').length;
+    const keys = (list: string[]) => list.join(', ');
+    if (order.status === 'confirmed') {
+      if (charged.length !== 1)
+        violations.push(
+          `confirmed order ${order.id}: ${charged.length} charges at the provider${charged.length > 1 ? ` (keys ${keys(charged)})` : ''}`,
+        );
+      else if (maybe.length > 0)
+        violations.push(
+          `confirmed order ${order.id}: charged under ${keys(charged)}, and maybe again under ${keys(maybe)} (answer lost)`,
+        );
+    } else if (order.status === 'rejected') {
+      if (charged.length > 0)
+        violations.push(`rejected order ${order.id}: charged at the provider (keys ${keys(charged)})`);
+      else if (maybe.length > 0)
+        violations.push(
+          `rejected order ${order.id}: maybe charged at the provider under ${keys(maybe)} (answer lost)`,
+        );
+    }
+  }
+  return { violations, summary };
+}
+
+/** Every call the charge counter has on record. */
+export async function readChargeCalls(chargesUrl: string): Promise<ChargeCall[]> {
+  const res = await fetch(`${chargesUrl}${chargesPath}`, { signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) throw new Error(`${chargesUrl}${chargesPath} answered ${res.status}`);
+  return ((await res.json()) as { calls: ChargeCall[] }).calls;
 }
 
 async function query<T extends pg.QueryResultRow>(
@@ -90,6 +166,40 @@ async function runMails(mailpitUrl: string, runId: string): Promise<MailSummary[
   }
   return [...out.values()];
 }
+
+/**
+ * Messages in each dead-letter topic (end minus start offset). A case that must dead-letter
+ * nothing compares two of these.
+ */
+export async function deadLetterCounts(brokers: string[]): Promise<Record<string, number>> {
+  const kafka = createKafka({ clientId: 'akaso-audit', brokers, logLevel: 'nothing' });
+  return withAdmin(kafka, async (admin) => {
+    const dlq: Record<string, number> = {};
+    for (const topic of allTopics) {
+      const offsets = await admin.fetchTopicOffsets(dlqTopic(topic));
+      dlq[dlqTopic(topic)] = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    }
+    return dlq;
+  });
+}
+
+/** What a dead-letter topic gained between two counts (only those that grew). */
+export const deadLettersAdded = (before: Record<string, number>, after: Record<string, number>) =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([t, n]) => [t, n - (before[t] ?? 0)] as const)
+      .filter(([, n]) => n > 0),
+  );
+
+/** What a mail is, from its subject (the email service's templates). */
+export const mailKind = (subject: string): 'receipt' | 'confirmation' | 'rejection' | 'other' =>
+  subject.startsWith('Receipt')
+    ? 'receipt'
+    : subject.includes('is confirmed')
+      ? 'confirmation'
+      : subject.includes('could not be completed')
+        ? 'rejection'
+        : 'other';
 
 export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   const log = opts.log ?? (() => {});
@@ -146,6 +256,17 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   }
   for (const o of rejected)
     if (succeeded.has(o.id)) violations.push(`rejected order ${o.id} has a successful payment`);
+  // …and at the card provider, where a double charge would really cost.
+  let provider: ProviderChargeSummary | null = null;
+  if (opts.chargesUrl !== undefined) {
+    try {
+      const checked = checkProviderCharges(orders, await readChargeCalls(opts.chargesUrl));
+      violations.push(...checked.violations);
+      provider = checked.summary;
+    } catch (err) {
+      violations.push(`could not read the charges that reached the provider: ${(err as Error).message}`);
+    }
+  }
 
   // 3. Emails as the SMTP sink received them (subject names the order's first 8 characters).
   // Mails come after the terminal state (the email group may still be catching up): wait for
@@ -157,14 +278,6 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     await new Promise((r) => setTimeout(r, 1_000));
     mails = await runMails(opts.mailpitUrl, opts.runId);
   }
-  const mailKind = (subject: string) =>
-    subject.startsWith('Receipt')
-      ? 'receipt'
-      : subject.includes('is confirmed')
-        ? 'confirmation'
-        : subject.includes('could not be completed')
-          ? 'rejection'
-          : 'other';
   const counts = new Map<string, number>();
   const confirmationAt = new Map<string, number>();
   const byShort = new Map<string, string[]>();
@@ -216,18 +329,7 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     violations.push(`user ${row.user_id} had ${row.total} burgers within ${windowHours} h (order ${row.id})`);
 
   // 5. Dead-letter topics: list what is there (poison messages are not lost, they wait for a replay).
-  const kafka = createKafka({ clientId: 'akaso-audit', brokers: opts.brokers, logLevel: 'nothing' });
-  const admin = kafka.admin();
-  await admin.connect();
-  const dlq: Record<string, number> = {};
-  try {
-    for (const topic of allTopics) {
-      const offsets = await admin.fetchTopicOffsets(dlqTopic(topic));
-      dlq[dlqTopic(topic)] = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  const dlq = await deadLetterCounts(opts.brokers);
 
   const mode: Record<string, number> = {};
   for (const o of orders) mode[o.mode] = (mode[o.mode] ?? 0) + 1;
@@ -246,6 +348,7 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
       succeeded: [...succeeded.values()].reduce((a, b) => a + b, 0),
       failed: payments.filter((p) => p.status === 'failed').reduce((a, p) => a + p.n, 0),
     },
+    provider,
     emails: {
       confirmation: [...counts.entries()]
         .filter(([k]) => k.endsWith('|confirmation'))

@@ -7,7 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { apiUrl, bootstrapServers, mailpitUrl, postgresServerUrl } from '../stack/topology.ts';
+import { runningPid } from '../stack/proc.ts';
+import {
+  apiUrl,
+  bootstrapServers,
+  chargeCounterUrl,
+  mailpitUrl,
+  postgresServerUrl,
+} from '../stack/topology.ts';
 import { auditRun } from './audit.ts';
 import { runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
@@ -16,6 +23,9 @@ const stackDefaults = {
   postgresUrl: process.env.AKASO_POSTGRES_URL ?? postgresServerUrl,
   mailpitUrl: process.env.AKASO_MAILPIT_URL ?? mailpitUrl,
   brokers: process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers,
+  // The local stack counts the charges reaching the card provider; compose has no counter.
+  chargesUrl:
+    process.env.AKASO_CHARGES_URL ?? (runningPid('charge-counter') !== null ? chargeCounterUrl : undefined),
 };
 
 const [command, ...rest] = process.argv.slice(2);

@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { apiUrl, bootstrapServers, mailpitUrl, postgresServerUrl } from '../stack/topology.ts';
+import {
+  apiUrl,
+  bootstrapServers,
+  chargeCounterUrl,
+  mailpitUrl,
+  postgresServerUrl,
+} from '../stack/topology.ts';
 import { auditRun } from './audit.ts';
 import { runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
 
-const stack = { postgresUrl: postgresServerUrl, mailpitUrl, brokers: bootstrapServers };
+const stack = {
+  postgresUrl: postgresServerUrl,
+  mailpitUrl,
+  brokers: bootstrapServers,
+  chargesUrl: chargeCounterUrl,
+};
 
 // The smoke version of the Christmas rush: seconds, a small rate, few users (so many hit the
 // limit), then the audit. A regression that loses or doubles orders, payments or emails fails
@@ -31,5 +42,47 @@ describe('a small Christmas rush', () => {
     expect(report.orders.confirmed + report.orders.rejected).toBe(result.accepted);
     expect(report.emails.confirmation).toBe(report.orders.confirmed);
     expect(report.emails.receipt).toBe(report.orders.confirmed);
+    // Counted where the money moves: one charge at the provider per confirmed order.
+    expect(report.provider?.charges).toBe(report.orders.confirmed);
+  });
+
+  it('the audit sees a second charge at the card provider that the payments table cannot show', async () => {
+    const runId = randomUUID().slice(0, 8);
+    const result = await runRush({
+      baseUrl: apiUrl,
+      mode: 'async',
+      stages: christmasStages(5, 2, 1),
+      users: 5,
+      runId,
+      seed: 7,
+    });
+    expect(result.accepted).toBeGreaterThan(0);
+    const first = await auditRun({ runId, ...stack, drainTimeoutMs: 60_000 });
+    expect(first.violations).toEqual([]);
+    const orderId = result.acceptedOrders[0]?.orderId ?? '';
+    const status = first.orders.confirmed > 0 ? 'confirmed' : 'rejected';
+    // A retry under a new idempotency key, as a buggy service could send: a real second charge,
+    // through the counter to stripe-mock, which the payments table (one row per order) never sees.
+    const res = await fetch(`${chargeCounterUrl}/v1/payment_intents`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer sk_test_AkasoBurgerExample',
+        'content-type': 'application/x-www-form-urlencoded',
+        'idempotency-key': `double-charge-${orderId}`,
+      },
+      body: new URLSearchParams({
+        amount: '100',
+        currency: 'eur',
+        payment_method: 'pm_card_visa',
+        confirm: 'true',
+        'metadata[orderId]': orderId,
+      }).toString(),
+    });
+    expect(res.status).toBe(200);
+    const second = await auditRun({ runId, ...stack, drainTimeoutMs: 10_000 });
+    expect(second.ok).toBe(false);
+    expect(second.violations.join('\n')).toMatch(
+      new RegExp(`${status} order ${orderId}: (2 charges at the provider|charged at the provider)`),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { killPart, parsePart, partName, partNames, restartPart, startPart, stopPart } from './control.ts';
 import { killKafkaNode, startKafkaNode } from './kafka.ts';
 import { consoleReporter } from './proc.ts';
 import { defaultScale, type ServiceName, serviceNames } from './services.ts';
@@ -12,10 +13,44 @@ const usage = `usage: pnpm stack <command>
   status           what runs where (ports, URLs, log files)
   wipe             stop, then delete all local data (.data/): a fresh cluster and empty databases
   kill-broker <n>  SIGKILL Kafka node n (1-3), as a crash would
-  start-broker <n> start Kafka node n again`;
+  start-broker <n> start Kafka node n again
+
+One part at a time (what the fault matrix and the workshop break and mend):
+  stop <part>      stop it cleanly (PostgreSQL: pg_ctl stop -m fast; others: SIGTERM)
+  start <part>     start it again and wait until it serves
+  restart <part>   stop + start (PostgreSQL: like pg_ctl restart -m fast, back in about a second)
+  kill <part>      SIGKILL a service instance or a broker, as a crash would
+  parts: ${partNames().join(', ')}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, arg] = argv;
+  // `start postgres`, `stop mailpit`, `kill payment-1`…: one part; `start [--scale …]`: everything.
+  if (
+    arg !== undefined &&
+    !arg.startsWith('--') &&
+    ['start', 'stop', 'restart', 'kill'].includes(command ?? '')
+  ) {
+    const part = parsePart(arg);
+    const name = partName(part);
+    const started = Date.now();
+    const took = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+    if (command === 'stop') {
+      await stopPart(part);
+      consoleReporter.done(`${name} stopped (${took()})`);
+    } else if (command === 'start') {
+      await startPart(part, consoleReporter);
+      consoleReporter.done(`${name} up (${took()})`);
+    } else if (command === 'restart') {
+      await restartPart(part, consoleReporter);
+      consoleReporter.done(`${name} restarted (${took()})`);
+    } else {
+      const pid = await killPart(part);
+      consoleReporter.done(
+        `${name} (pid ${pid}) killed with SIGKILL; start it again with: pnpm stack start ${name}`,
+      );
+    }
+    return 0;
+  }
   switch (command) {
     case 'start': {
       const scale = { ...defaultScale };

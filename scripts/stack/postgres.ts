@@ -186,6 +186,16 @@ export async function stopPostgres(): Promise<void> {
   await runToLog(cmd, args, join(home, 'pg_ctl.log'));
 }
 
+/**
+ * `pg_ctl restart -m fast`, done as its two halves so the restarted server logs to the same file:
+ * every client is disconnected at once (open transactions rolled back), then it is back in about
+ * a second. What a database failover or a routine restart looks like to the services.
+ */
+export async function restartPostgres(reporter: Reporter): Promise<void> {
+  await stopPostgres();
+  await startPostgres(reporter);
+}
+
 export function wipePostgres(): void {
   rmSync(home, { recursive: true, force: true });
 }

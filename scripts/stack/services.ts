@@ -13,7 +13,14 @@ import {
   waitFor,
   withProgress,
 } from './proc.ts';
-import { bootstrapServers, host, mailpit, postgresUrl, serviceBasePorts, stripeMock } from './topology.ts';
+import {
+  bootstrapServers,
+  chargeCounterUrl,
+  host,
+  mailpit,
+  postgresUrl,
+  serviceBasePorts,
+} from './topology.ts';
 
 /**
  * The pipeline's services as local processes. Instance i of a service listens on its base port
@@ -62,7 +69,9 @@ export function serviceEnv(
     INVENTORY_URL: `http://${host}:${basePorts.inventory}`,
     PAYMENT_URL: `http://${host}:${basePorts.payment}`,
     EMAIL_URL: `http://${host}:${basePorts.email}`,
-    STRIPE_API_BASE: `http://${host}:${stripeMock.port}`,
+    // Through the charge counter, which forwards to stripe-mock unchanged and counts each charge
+    // per idempotency key: the audit's proof that no order was charged twice at the provider.
+    STRIPE_API_BASE: chargeCounterUrl,
     SMTP_HOST: host,
     SMTP_PORT: String(mailpit.smtpPort),
     MAILPIT_WEB_URL: `http://${host}:${mailpit.httpPort}`,

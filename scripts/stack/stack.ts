@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { chargeCounterLog, startChargeCounter, stopChargeCounter } from './charge-counter.ts';
 import { goToolLogs, startMailpit, startStripeMock, stopGoTools, wipeMailpit } from './go-tools.ts';
 import { kafkaHealth, kafkaVersion, nodeDir, startKafka, stopKafka, wipeKafka } from './kafka.ts';
 import { dataDir } from './paths.ts';
@@ -13,7 +14,17 @@ import {
   startServices,
   stopServices,
 } from './services.ts';
-import { bootstrapServers, host, kafka, mailpit, postgres, postgresUrl, stripeMock } from './topology.ts';
+import {
+  bootstrapServers,
+  chargeCounter,
+  chargeCounterUrl,
+  host,
+  kafka,
+  mailpit,
+  postgres,
+  postgresUrl,
+  stripeMock,
+} from './topology.ts';
 
 /**
  * Brings up every real part the pipeline needs, reusing whatever is already healthy.
@@ -37,6 +48,7 @@ export async function startStack(
     startKafka(reporter),
     startPostgres(reporter),
     startStripeMock(reporter),
+    startChargeCounter(reporter),
     startMailpit(reporter),
   ]);
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -50,7 +62,7 @@ export async function startStack(
 export async function stopStack(reporter: Reporter = consoleReporter): Promise<void> {
   // Services first, while the brokers and database they flush to are still up.
   await stopServices();
-  await Promise.all([stopKafka(), stopPostgres(), stopGoTools()]);
+  await Promise.all([stopKafka(), stopPostgres(), stopGoTools(), stopChargeCounter()]);
   reporter.done('stack stopped');
 }
 
@@ -88,6 +100,12 @@ export async function stackStatus(): Promise<Row[]> {
     status: runningPid('stripe-mock') !== null && (await portOpen(stripeMock.port)) ? 'up' : 'down',
     where: `http://${host}:${stripeMock.port}`,
     logs: goToolLogs.stripeMock,
+  });
+  rows.push({
+    part: 'charge-counter',
+    status: runningPid('charge-counter') !== null && (await portOpen(chargeCounter.port)) ? 'up' : 'down',
+    where: `${chargeCounterUrl} → stripe-mock (payment's STRIPE_API_BASE)`,
+    logs: chargeCounterLog,
   });
   rows.push({
     part: 'mailpit (SMTP sink)',

@@ -50,14 +50,37 @@ export const postgres = {
 } as const;
 
 export const stripeMock = { port: at(12111) } as const;
+/**
+ * The charge counter in front of stripe-mock (scripts/stack/charge-counter.ts): the payment
+ * service's STRIPE_API_BASE points here, so every charge that reaches the provider is counted.
+ */
+export const chargeCounter = { port: at(12113) } as const;
+export const chargeCounterUrl = `http://${host}:${chargeCounter.port}`;
 export const mailpit = { smtpPort: at(1025), httpPort: at(8025) } as const;
+/**
+ * Ports fetch() and browsers refuse to connect to (the WHATWG Fetch standard's "bad ports", in
+ * the range an offset can reach): with AKASO_PORT_OFFSET=3000 the order API would land on 6000
+ * (X11), which neither the storefront nor any fetch()-based check could reach.
+ */
+const fetchRefusedPorts = new Set([
+  2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+export const fetchRefuses = (port: number) => fetchRefusedPorts.has(port);
+
+/** A service's base port, moved up by 20 when one of its 16 instance ports would be refused. */
+function servicePort(port: number): number {
+  let p = at(port);
+  while (Array.from({ length: 16 }, (_, i) => p + i).some(fetchRefuses)) p += 20;
+  return p;
+}
+
 /** Instance i of a service listens on its base port + i - 1. */
 export const serviceBasePorts = {
-  'order-api': at(3000),
-  inventory: at(3100),
-  payment: at(3200),
-  email: at(3300),
-  dashboard: at(3400),
+  'order-api': servicePort(3000),
+  inventory: servicePort(3100),
+  payment: servicePort(3200),
+  email: servicePort(3300),
+  dashboard: servicePort(3400),
 } as const;
 export const apiUrl = `http://${host}:${serviceBasePorts['order-api']}`;
 export const mailpitUrl = `http://${host}:${mailpit.httpPort}`;

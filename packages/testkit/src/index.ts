@@ -9,19 +9,32 @@ import {
   type Producer,
 } from '@akaso/kafka';
 import pg from 'pg';
+import { mailKind } from '../../../scripts/load/audit.ts';
+import { type ChargeCall, chargesOf, chargesPath } from '../../../scripts/stack/charge-counter.ts';
 
-// The local stack's ports (scripts/stack/topology.ts), shifted by AKASO_PORT_OFFSET like there.
-const offset = Number(process.env.AKASO_PORT_OFFSET ?? 0);
-const local = (port: number) => `127.0.0.1:${port + offset}`;
+import {
+  apiUrl,
+  bootstrapServers,
+  chargeCounterUrl,
+  host,
+  mailpitUrl,
+  postgresServerUrl,
+  serviceBasePorts,
+} from '../../../scripts/stack/topology.ts';
 
-/** Addresses of the local stack; each is overridable to point the tests at another stack. */
+/**
+ * Addresses of the local stack (scripts/stack/topology.ts, the one place ports are decided, with
+ * AKASO_PORT_OFFSET applied); each is overridable to point the tests at another stack.
+ */
 export const stack = {
-  api: process.env.AKASO_API_URL ?? `http://${local(3000)}`,
-  inventory: process.env.AKASO_INVENTORY_URL ?? `http://${local(3100)}`,
-  dashboard: process.env.AKASO_DASHBOARD_URL ?? `http://${local(3400)}`,
-  mailpit: process.env.AKASO_MAILPIT_URL ?? `http://${local(8025)}`,
-  postgres: process.env.AKASO_POSTGRES_URL ?? `postgresql://postgres@${local(55432)}`,
-  brokers: (process.env.KAFKA_BROKERS ?? [19092, 29092, 39092].map(local).join(',')).split(','),
+  api: process.env.AKASO_API_URL ?? apiUrl,
+  inventory: process.env.AKASO_INVENTORY_URL ?? `http://${host}:${serviceBasePorts.inventory}`,
+  dashboard: process.env.AKASO_DASHBOARD_URL ?? `http://${host}:${serviceBasePorts.dashboard}`,
+  mailpit: process.env.AKASO_MAILPIT_URL ?? mailpitUrl,
+  postgres: process.env.AKASO_POSTGRES_URL ?? postgresServerUrl,
+  brokers: (process.env.KAFKA_BROKERS ?? bootstrapServers.join(',')).split(','),
+  /** The charge counter in front of stripe-mock: every charge that reached the card provider. */
+  charges: process.env.AKASO_CHARGES_URL ?? chargeCounterUrl,
 };
 
 export const uniqueUser = (prefix = 'user') => `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -92,6 +105,25 @@ export async function eventually<T>(
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
+const statusRank: Record<string, number> = { received: 0, reserved: 1, confirmed: 2, rejected: 2 };
+
+/**
+ * What the design guarantees of an order's status history, or why this one breaks it: it starts
+ * `received`, only moves forward, and ends at `terminal`. Not more: `reserved` may be skipped,
+ * because StockReserved and PaymentSucceeded travel on different topics and the payment may
+ * overtake the reservation (services/order-api/src/orders/status.ts).
+ */
+export function statusPathViolation(statuses: string[], terminal: 'confirmed' | 'rejected'): string | null {
+  const path = statuses.join(' → ');
+  if (statuses[0] !== 'received') return `${path}: does not start at received`;
+  if (statuses.at(-1) !== terminal) return `${path}: does not end at ${terminal}`;
+  for (let i = 1; i < statuses.length; i++) {
+    const [from, to] = [statusRank[statuses[i - 1] ?? ''], statusRank[statuses[i] ?? '']];
+    if (from === undefined || to === undefined || to <= from) return `${path}: moves back or repeats`;
+  }
+  return null;
+}
+
 export async function waitForTerminal(orderId: string, timeoutMs = 30_000): Promise<OrderView> {
   return eventually(
     `order ${orderId} to reach a terminal state`,
@@ -114,6 +146,37 @@ export async function mailsFor(orderId: string): Promise<MailSummary[]> {
   const query = encodeURIComponent(`subject:"${orderId.slice(0, 8)}"`);
   const res = await fetch(`${stack.mailpit}/api/v1/search?query=${query}&limit=200`);
   return ((await res.json()) as { messages: MailSummary[] }).messages;
+}
+
+/** How many mails Mailpit holds for the order, per kind: a duplicate mail would show here. */
+export async function mailsByKind(orderId: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const m of await mailsFor(orderId)) out[mailKind(m.Subject)] = (out[mailKind(m.Subject)] ?? 0) + 1;
+  return out;
+}
+
+export interface ProviderCharges {
+  /** Every call that reached (or tried to reach) the card provider for the order. */
+  calls: ChargeCall[];
+  /** Each key is one charge on the card (see chargesOf in scripts/stack/charge-counter.ts). */
+  chargedKeys: string[];
+}
+
+/** What reached the card provider for the given orders, as the stack's charge counter recorded it. */
+export async function chargesAtProvider(orderIds: string[]): Promise<Map<string, ProviderCharges>> {
+  const res = await fetch(`${stack.charges}${chargesPath}`);
+  if (!res.ok) throw new Error(`charge counter at ${stack.charges}: ${res.status}`);
+  const { calls } = (await res.json()) as { calls: ChargeCall[] };
+  const byOrder = new Map(orderIds.map((id) => [id, [] as ChargeCall[]]));
+  for (const call of calls) if (call.orderId !== null) byOrder.get(call.orderId)?.push(call);
+  return new Map(
+    [...byOrder].map(([id, mine]) => [id, { calls: mine, chargedKeys: chargesOf(mine).charged }]),
+  );
+}
+
+/** The same for one order. */
+export async function chargesForOrder(orderId: string): Promise<ProviderCharges> {
+  return (await chargesAtProvider([orderId])).get(orderId) ?? { calls: [], chargedKeys: [] };
 }
 
 export async function mailText(id: string): Promise<{ Text: string; HTML: string }> {

@@ -1,0 +1,178 @@
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type ChargeCall,
+  chargesOf,
+  chargesPath,
+  createChargeCounter,
+  isCharge,
+  loadCalls,
+  orderIdOf,
+  outcomeOf,
+} from './charge-counter.ts';
+
+const call = (over: Partial<ChargeCall>): ChargeCall => ({
+  at: '2026-12-24T12:00:00.000Z',
+  key: 'akaso-order-a',
+  orderId: 'a',
+  outcome: 'succeeded',
+  httpStatus: 200,
+  paymentIntentId: 'pi_1',
+  ...over,
+});
+
+describe('chargesOf: what counts as a charge on the card', () => {
+  it('counts calls repeated under one idempotency key once (the provider dedupes them)', () => {
+    const r = chargesOf([call({}), call({}), call({ outcome: 'unreachable', httpStatus: null })]);
+    expect(r).toEqual({ charged: ['akaso-order-a'], maybe: [], deduplicated: 1 });
+  });
+
+  it('counts a second key for the same order as a second charge', () => {
+    expect(chargesOf([call({}), call({ key: 'retry-b' })]).charged).toEqual(['akaso-order-a', 'retry-b']);
+  });
+
+  it('counts every call without a key as a charge of its own', () => {
+    expect(chargesOf([call({ key: null }), call({ key: null })]).charged).toHaveLength(2);
+  });
+
+  it('never counts a decline, a refusal or an unreachable provider as a charge', () => {
+    const r = chargesOf([
+      call({ outcome: 'declined', httpStatus: 402 }),
+      call({ outcome: 'refused', httpStatus: 400 }),
+      call({ outcome: 'error', httpStatus: 500 }),
+      call({ outcome: 'unreachable', httpStatus: null }),
+    ]);
+    expect(r.charged).toEqual([]);
+    expect(r.maybe).toEqual([]);
+  });
+
+  it('keeps a lost answer as a maybe, unless the same key charged anyway', () => {
+    expect(chargesOf([call({ outcome: 'lost', httpStatus: null })]).maybe).toEqual(['akaso-order-a']);
+    expect(chargesOf([call({ outcome: 'lost', httpStatus: null }), call({})]).maybe).toEqual([]);
+    expect(chargesOf([call({ key: 'k2', outcome: 'lost', httpStatus: null }), call({})]).maybe).toEqual([
+      'k2',
+    ]);
+  });
+});
+
+describe('reading a charge', () => {
+  it('classifies the provider answer', () => {
+    expect([200, 402, 400, 404, 500, 503, null].map(outcomeOf)).toEqual([
+      'succeeded',
+      'declined',
+      'refused',
+      'refused',
+      'error',
+      'error',
+      'unreachable',
+    ]);
+  });
+
+  it('finds the order in the form body the Stripe SDK sends, and only POST /v1/payment_intents is a charge', () => {
+    expect(orderIdOf('amount=594&currency=eur&metadata[orderId]=o-1&metadata[userId]=u')).toBe('o-1');
+    expect(orderIdOf('amount=594&metadata%5BorderId%5D=o-2')).toBe('o-2');
+    expect(orderIdOf('amount=594')).toBeNull();
+    expect(isCharge('POST', '/v1/payment_intents')).toBe(true);
+    expect(isCharge('POST', '/v1/payment_intents?expand[]=x')).toBe(true);
+    expect(isCharge('GET', '/v1/payment_intents')).toBe(false);
+    expect(isCharge('POST', '/v1/payment_intents/pi_1/confirm')).toBe(false);
+  });
+});
+
+describe('the counting proxy', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+  const listen = async (s: Server) => {
+    servers.push(s);
+    s.listen(0, '127.0.0.1');
+    await once(s, 'listening');
+    return (s.address() as AddressInfo).port;
+  };
+
+  /** A stand-in provider answering each charge with the given status. */
+  async function provider(status: number) {
+    const seen: { path: string; key: string | undefined; body: string }[] = [];
+    const port = await listen(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => {
+          body += c;
+        });
+        req.on('end', () => {
+          seen.push({ path: req.url ?? '', key: req.headers['idempotency-key'] as string, body });
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify(status === 200 ? { id: 'pi_test', object: 'payment_intent' } : { error: {} }),
+          );
+        });
+      }),
+    );
+    return { port, seen };
+  }
+
+  const charge = (port: number, key: string, orderId: string) =>
+    fetch(`http://127.0.0.1:${port}/v1/payment_intents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': key },
+      body: `amount=100&currency=eur&metadata[orderId]=${orderId}`,
+    });
+
+  it('forwards requests unchanged, answers what the provider answered, and records each charge', async () => {
+    const upstream = await provider(200);
+    const file = join(mkdtempSync(join(tmpdir(), 'akaso-charges-')), 'calls.jsonl');
+    const counter = createChargeCounter({ upstream: { host: '127.0.0.1', port: upstream.port }, file });
+    const port = await listen(counter.server);
+
+    const res = await charge(port, 'akaso-order-o1', 'o1');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: 'pi_test', object: 'payment_intent' });
+    await charge(port, 'akaso-order-o1', 'o1');
+    expect((await fetch(`http://127.0.0.1:${port}/v1/customers`)).status).toBe(200); // forwarded, not a charge
+
+    expect(upstream.seen.map((s) => [s.path, s.key])).toEqual([
+      ['/v1/payment_intents', 'akaso-order-o1'],
+      ['/v1/payment_intents', 'akaso-order-o1'],
+      ['/v1/customers', undefined],
+    ]);
+    expect(upstream.seen[0]?.body).toBe('amount=100&currency=eur&metadata[orderId]=o1');
+    const { calls } = (await (await fetch(`http://127.0.0.1:${port}${chargesPath}`)).json()) as {
+      calls: ChargeCall[];
+    };
+    expect(calls.map((c) => [c.key, c.orderId, c.outcome, c.paymentIntentId])).toEqual([
+      ['akaso-order-o1', 'o1', 'succeeded', 'pi_test'],
+      ['akaso-order-o1', 'o1', 'succeeded', 'pi_test'],
+    ]);
+    // On disk too: a restarted counter still knows them.
+    expect(loadCalls(file)).toEqual(calls);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('records a decline as a decline, not a charge', async () => {
+    const upstream = await provider(402);
+    const counter = createChargeCounter({ upstream: { host: '127.0.0.1', port: upstream.port } });
+    const port = await listen(counter.server);
+    expect((await charge(port, 'k', 'o2')).status).toBe(402);
+    expect(counter.calls.map((c) => c.outcome)).toEqual(['declined']);
+  });
+
+  it('drops the connection when the provider is down, as a refused connection would look', async () => {
+    const upstream = await provider(200);
+    const dead = upstream.port;
+    const s = servers.pop();
+    await new Promise((r) => s?.close(r));
+    const counter = createChargeCounter({ upstream: { host: '127.0.0.1', port: dead } });
+    const port = await listen(counter.server);
+    await expect(charge(port, 'k', 'o3')).rejects.toThrow(/fetch failed/);
+    expect(counter.calls.map((c) => [c.orderId, c.outcome])).toEqual([['o3', 'unreachable']]);
+  });
+});
