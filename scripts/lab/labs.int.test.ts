@@ -39,7 +39,7 @@ describe('labs: failures and security', () => {
   it('lab 6: failover during a rush', () => verify(6), 480_000);
   it('lab 10: SASL/SCRAM and ACLs', () => verify(10), 180_000);
   // Needs the services to survive a PostgreSQL restart (issue 11); enabled with the fault matrix.
-  it.skipIf(!process.env.AKASO_FAULTS)('lab 12: a database restart mid-rush', () => verify(12), 300_000);
+  it('lab 12: a database restart mid-rush', () => verify(12), 300_000);
 });
 
 describe('labs: sync vs async', () => {

@@ -158,8 +158,9 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
 
   await relay?.start();
   await parts.start?.();
-  await consumer?.start();
+  // HTTP first: /healthz answers and /readyz says "joining" while the group rebalances.
   await app.listen({ host: config.HOST, port: config.PORT });
+  await consumer?.start();
   logger.info({ url: `http://${config.HOST}:${config.PORT}`, ...parts.describe }, `${def.name} ready`);
 
   const shutdown = handleShutdown(logger, [
