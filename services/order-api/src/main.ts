@@ -44,8 +44,8 @@ await runService({
       name: 'order-api-consumer',
     });
     const handleStatusEvents = createStatusConsumer({
-      db: consumerDatabase.prisma,
-      projector: createStatusProjector({ db: consumerDatabase.prisma, clock: systemClock }),
+      pool: consumerDatabase.pool,
+      clock: systemClock,
       group: GROUP,
       onOutboxWrite: wakeOutbox,
     });

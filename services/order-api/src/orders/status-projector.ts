@@ -17,6 +17,41 @@ export interface Projection {
   outgoing: OrderStatusEvent | null;
 }
 
+/** What a terminal order announces: OrderConfirmed or OrderRejected (null before that). */
+export function terminalEvent(
+  event: AnyEvent,
+  order: { email: string; items: unknown; total_cents: number; currency: string },
+  status: OrderStatus,
+  reason: string | null,
+  now: Date,
+): OrderStatusEvent | null {
+  if (!isTerminal(status)) return null;
+  const about = { orderId: event.orderId, userId: event.userId };
+  return status === 'confirmed'
+    ? newEvent(
+        'OrderConfirmed',
+        about,
+        {
+          email: order.email,
+          items: order.items as Extract<OrderStatusEvent, { type: 'OrderConfirmed' }>['items'],
+          totalCents: order.total_cents,
+          currency: order.currency,
+          paymentIntentId: event.type === 'PaymentSucceeded' ? event.paymentIntentId : '',
+        },
+        now,
+      )
+    : newEvent(
+        'OrderRejected',
+        about,
+        {
+          email: order.email,
+          reason: reason ?? 'rejected',
+          stage: event.type === 'StockRejected' ? 'inventory' : 'payment',
+        },
+        now,
+      );
+}
+
 /**
  * Moves an order on an inventory/payment event. It knows nothing of how the event arrived or
  * where the outcome goes: the order-status consumer claims the eventId and writes `outgoing` to
@@ -51,33 +86,11 @@ export function createStatusProjector({ db, clock }: { db: Db; clock: Clock }) {
       data: { orderId: event.orderId, status: next.status, reason: next.reason, at: now },
     });
     await tx.$executeRawUnsafe('select pg_notify($1, $2)', ORDER_STATUS_CHANNEL, event.orderId);
-    if (!isTerminal(next.status)) return { status: next.status, changed: true, outgoing: null };
-    const about = { orderId: event.orderId, userId: event.userId };
-    const outgoing: OrderStatusEvent =
-      next.status === 'confirmed'
-        ? newEvent(
-            'OrderConfirmed',
-            about,
-            {
-              email: order.email,
-              items: order.items as Extract<OrderStatusEvent, { type: 'OrderConfirmed' }>['items'],
-              totalCents: order.total_cents,
-              currency: order.currency,
-              paymentIntentId: event.type === 'PaymentSucceeded' ? event.paymentIntentId : '',
-            },
-            now,
-          )
-        : newEvent(
-            'OrderRejected',
-            about,
-            {
-              email: order.email,
-              reason: next.reason ?? 'rejected',
-              stage: event.type === 'StockRejected' ? 'inventory' : 'payment',
-            },
-            now,
-          );
-    return { status: next.status, changed: true, outgoing };
+    return {
+      status: next.status,
+      changed: true,
+      outgoing: terminalEvent(event, order, next.status, next.reason, now),
+    };
   }
 
   /** One event in its own transaction, the outcome handed back (the synchronous baseline). */
