@@ -112,7 +112,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
   );
 
   const streams = createStreamHub({ orders, feed, logger: app.log, ...streamLimits });
-  app.addHook('onClose', async () => streams.closeAll());
+  // Before the server waits for its connections to end: an open stream would keep it waiting.
+  app.addHook('preClose', async () => streams.closeAll());
 
   app.get(
     '/orders/:id/events',
