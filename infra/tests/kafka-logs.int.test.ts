@@ -25,6 +25,12 @@ describe('the local brokers log through log4j2', () => {
     const stdout = join(logs, 'stdout.log');
     if (existsSync(stdout)) expect(readFileSync(stdout, 'utf8')).not.toMatch(/NOP\) logger/);
   });
+
+  it('keeps the admin tools (no kafka.logs.dir) from creating a folder named after the lookup', () => {
+    // log4j2 leaves an unresolved lookup as is: the folder would be named literally so.
+    const unresolved = ['$', '{sys:kafka.logs.dir}'].join('');
+    expect(existsSync(join(repoRoot, unresolved))).toBe(false);
+  });
 });
 
 // The compose health check runs inside the apache/kafka image; here the same command (bash, no
