@@ -40,8 +40,9 @@ describe('SSE status streams under many watchers', () => {
     const streamed = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 503);
     expect(streamed.length + refused.length).toBe(300);
+    // More than the cap of 200 may stream in all: streams that ended at "confirmed" free their
+    // slots for watchers that arrive later. The cap itself is held by status-streams.test.ts.
     expect(streamed.length).toBeGreaterThanOrEqual(100);
-    expect(streamed.length).toBeLessThanOrEqual(200);
     for (const a of refused) {
       expect(a.retryAfter).toMatch(/^\d+$/);
       expect(['TOO_MANY_STREAMS', 'OVERLOADED']).toContain(JSON.parse(a.text).code);
