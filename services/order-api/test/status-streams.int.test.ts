@@ -33,7 +33,10 @@ function watch(orderId: string): Promise<Answer> {
 
 describe('SSE status streams under many watchers', () => {
   it('serves 300 watchers of one order within the caps, and all streams end at the terminal state', async () => {
-    const placed = await api<{ orderId: string }>('/orders', { method: 'POST', body: order(uniqueUser('sse')) });
+    const placed = await api<{ orderId: string }>('/orders', {
+      method: 'POST',
+      body: order(uniqueUser('sse')),
+    });
     expect(placed.status).toBe(202);
     const answers = await Promise.all(Array.from({ length: 300 }, () => watch(placed.body.orderId)));
 
