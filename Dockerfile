@@ -26,7 +26,8 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm deploy --legacy --f
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0
 WORKDIR /app
-COPY --from=build --chown=node:node /out ./
+# Owned by root: the service (user node) can read its code but not change it.
+COPY --from=build /out ./
 # The official image's unprivileged user.
 USER node
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=10 \

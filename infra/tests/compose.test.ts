@@ -47,16 +47,24 @@ describe('docker-compose.yml agrees with the local stack', () => {
   it('publishes each broker on the same host port as the local stack and keeps auto-create off', () => {
     for (const { node, svc } of kafkaServices) {
       const port = node.brokerPort - portOffset; // compose always uses the unshifted topology
-      expect(svc?.ports).toContain(`${port}:${port}`);
+      expect(svc?.ports).toContain(`127.0.0.1:${port}:${port}`);
       expect(String(svc?.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(`localhost:${port}`);
       const secure = node.securePort - portOffset;
-      expect(svc?.ports).toContain(`${secure}:${secure}`);
+      expect(svc?.ports).toContain(`127.0.0.1:${secure}:${secure}`);
       expect(String(svc?.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(`SECURE://localhost:${secure}`);
       expect(String(svc?.environment?.KAFKA_AUTO_CREATE_TOPICS_ENABLE)).toBe('false');
       expect(Number(svc?.environment?.KAFKA_MIN_INSYNC_REPLICAS)).toBe(2);
     }
   });
 });
+
+const schemas: Record<string, TObject> = {
+  'order-api': orderApiConfig,
+  inventory: inventoryConfig,
+  payment: paymentConfig,
+  email: emailConfig,
+  dashboard: dashboardConfig,
+};
 
 /** compose-go (what Docker Compose uses) validates against the Compose Specification schema. */
 function composeCheck(file: string, envFile?: string) {
@@ -70,8 +78,23 @@ function composeCheck(file: string, envFile?: string) {
 
 interface NormalizedService {
   image?: string;
-  ports?: { published?: string; target: number }[];
+  platform?: string;
+  command?: string[] | null;
+  ports?: { host_ip?: string; published?: string; target: number }[];
   environment?: Record<string, string | null>;
+  volumes?: { type: string; source?: string; target: string }[];
+  healthcheck?: { test?: string[]; interval?: number };
+}
+
+/** The normalized model compose-go gives for this file with these extra variables. */
+function loadModel(env: Record<string, string> = {}): { services: Record<string, NormalizedService> } {
+  const dir = mkdtempSync(join(tmpdir(), 'akaso-compose-env-'));
+  const envFile = join(dir, '.env');
+  const lines = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  writeFileSync(envFile, `${readFileSync(join(repoRoot, '.env.example'), 'utf8')}\n${lines.join('\n')}\n`);
+  const res = composeCheck(join(repoRoot, 'docker-compose.yml'), envFile);
+  if (res.code !== 0) throw new Error(res.stderr);
+  return JSON.parse(res.stdout) as { services: Record<string, NormalizedService> };
 }
 
 describe('docker-compose.yml is a valid Compose file', () => {
@@ -104,14 +127,6 @@ describe('docker-compose.yml is a valid Compose file', () => {
       expect(svc.image, name).toMatch(/:v?\d+\.\d+(\.\d+)?(-[a-z]+)?$/);
     }
   });
-
-  const schemas: Record<string, TObject> = {
-    'order-api': orderApiConfig,
-    inventory: inventoryConfig,
-    payment: paymentConfig,
-    email: emailConfig,
-    dashboard: dashboardConfig,
-  };
 
   it.each(Object.keys(schemas))('sets every variable %s requires, and only variables it reads', (service) => {
     const schema = schemas[service] as TObject;
@@ -174,5 +189,97 @@ describe('the Dockerfile', () => {
   it('runs as a non-root user with a health check', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+  });
+});
+
+// Issue 13: on a workshop's Wi-Fi nothing but (optionally) the storefront may be reachable.
+describe('docker-compose.yml exposes nothing beyond this machine by default', () => {
+  const published = (model: { services: Record<string, NormalizedService> }) =>
+    Object.entries(model.services).flatMap(([name, svc]) =>
+      (svc.ports ?? []).map((p) => ({ name, host: p.host_ip, port: p.target })),
+    );
+
+  it('binds every published port to 127.0.0.1', () => {
+    const ports = published(loadModel());
+    expect(ports.length).toBeGreaterThan(10);
+    for (const p of ports) expect(p.host, `${p.name}:${p.port}`).toBe('127.0.0.1');
+  });
+
+  it('STOREFRONT_BIND=0.0.0.0 exposes the storefront port and nothing else', () => {
+    const ports = published(loadModel({ STOREFRONT_BIND: '0.0.0.0' }));
+    const open = ports.filter((p) => p.host !== '127.0.0.1');
+    expect(open).toEqual([{ name: 'order-api', host: '0.0.0.0', port: 3000 }]);
+  });
+
+  it('documents STOREFRONT_BIND in .env.example and the README', () => {
+    expect(readFileSync(join(repoRoot, '.env.example'), 'utf8')).toMatch(/^# ?STOREFRONT_BIND=/m);
+    expect(readFileSync(join(repoRoot, 'README.md'), 'utf8')).toContain('STOREFRONT_BIND');
+  });
+});
+
+describe('docker-compose.yml runs where its images run, cheaply', () => {
+  const model = loadModel();
+
+  it('pins no platform (stripe-mock publishes amd64 and arm64)', () => {
+    for (const [name, svc] of Object.entries(model.services)) expect(svc.platform, name).toBeUndefined();
+  });
+
+  it('checks broker health without starting a JVM', () => {
+    for (const n of kafka.nodes) {
+      const test = model.services[`kafka-${n.id}`]?.healthcheck?.test ?? [];
+      expect(test.slice(0, 3)).toEqual(['CMD', 'bash', '-c']);
+      expect(test.join(' ')).not.toMatch(/kafka-[a-z-]+\.sh|java/);
+    }
+  });
+
+  it("sets no KAFKA_OPTS: no advertised listener matches the image's SASL_.*:// check", () => {
+    for (const n of kafka.nodes) {
+      const env = model.services[`kafka-${n.id}`]?.environment ?? {};
+      expect(env).not.toHaveProperty('KAFKA_OPTS');
+      expect(String(env.KAFKA_ADVERTISED_LISTENERS)).not.toMatch(/SASL_.*:\/\//);
+    }
+  });
+
+  it('keeps the mails on a volume', () => {
+    const mailpit = model.services.mailpit;
+    const dbFile = String(mailpit?.environment?.MP_DATABASE);
+    const volume = mailpit?.volumes?.find((v) => v.type === 'volume' && dbFile.startsWith(`${v.target}/`));
+    expect(volume?.source).toBe('mailpit');
+  });
+});
+
+describe('PostgreSQL has room for every pool at the documented scales', () => {
+  const model = loadModel();
+  const maxConnections = (text: string) => Number(/max_connections=(\d+)/.exec(text)?.[1]);
+  const composeMax = maxConnections((model.services.postgres?.command ?? []).join(' '));
+  const localMax = maxConnections(readFileSync(join(repoRoot, 'scripts', 'stack', 'postgres.ts'), 'utf8'));
+
+  it('uses the same max_connections as the local stack', () => {
+    expect(composeMax).toBeGreaterThan(100);
+    expect(composeMax).toBe(localMax);
+  });
+
+  it('fits the pools of the largest scale the README shows, with room for psql and the tests', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const scale: Record<string, number> = { 'order-api': 1, inventory: 1, payment: 1, email: 1 };
+    for (const line of readme.split('\n').filter((l) => l.includes('docker compose'))) {
+      for (const m of line.matchAll(/--scale ([a-z-]+)=(\d+)/g))
+        scale[m[1] as string] = Math.max(scale[m[1] as string] ?? 1, Number(m[2]));
+    }
+    expect(scale.payment).toBeGreaterThan(1); // the README does show a scaled group
+    // Besides its pools, a process holds the outbox relay's client, a LISTEN client (order-api's
+    // status feed) and, at start-up, the migration client.
+    const perProcessClients = 3;
+    const poolOf = (svc: string) => {
+      const props = schemas[svc]?.properties as Record<string, { default?: number }>;
+      const env = model.services[svc]?.environment ?? {};
+      const size = (key: string) => (props[key] ? Number(env[key] ?? props[key]?.default ?? 0) : 0);
+      return size('DB_POOL_SIZE') + size('CONSUMER_DB_POOL_SIZE') + perProcessClients;
+    };
+    const budget = Object.entries(scale).reduce((sum, [svc, n]) => sum + n * poolOf(svc), 0);
+    const superuserReserved = 3;
+    const headroom = 20; // psql, the audit, a test run against the compose database
+    expect(budget).toBeGreaterThan(100); // what the image default (100) could not hold
+    expect(budget + headroom).toBeLessThanOrEqual(composeMax - superuserReserved);
   });
 });

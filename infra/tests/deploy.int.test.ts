@@ -1,20 +1,71 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/stack/paths.ts';
 import { waitFor } from '../../scripts/stack/proc.ts';
 import { instancePort, type ServiceName, serviceEnv } from '../../scripts/stack/services.ts';
 
-// The Dockerfile's build steps, run here without Docker: build the workspace, `pnpm deploy` one
-// service with production dependencies only, and start the deployed folder against the stack.
-function pnpm(args: string[]) {
+// The Dockerfile's steps, run here without Docker, as a build would run them: on a copy of the
+// build context that honours .dockerignore, `pnpm fetch` from the lockfile alone into a fresh
+// store, `install --offline` from that store only, build, `pnpm deploy` one service with
+// production dependencies only; then the deployed folder runs as an unprivileged user in a folder
+// it cannot write (the image's /app belongs to root), and the image's HEALTHCHECK command runs.
+const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+const work = mkdtempSync(join(tmpdir(), 'akaso-deploy-'));
+const context = join(work, 'repo');
+const store = join(work, 'store');
+
+function pnpm(args: string[], cwd = context) {
   const execpath = process.env.npm_execpath;
   const [cmd, argv] = execpath?.includes('pnpm') ? [process.execPath, [execpath, ...args]] : ['pnpm', args];
-  const res = spawnSync(cmd, argv, { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
+  const res = spawnSync(cmd, argv, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, CI: 'true', npm_config_store_dir: store },
+  });
   if (res.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed:\n${res.stdout}\n${res.stderr}`);
   return res.stdout;
+}
+
+/** .dockerignore as Docker reads it: a path is left out if it or a folder above it matches. */
+function dockerignore(text: string): (path: string) => boolean {
+  const patterns = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  if (patterns.some((p) => p.startsWith('!'))) throw new Error('exceptions (!) are not handled here');
+  const regexes = patterns.map((p) => {
+    const source = p
+      .replace(/^\/+|\/+$/g, '')
+      .split(/(\*\*\/|\*|\?)/)
+      .map((part) =>
+        part === '**/'
+          ? '(?:.*/)?'
+          : part === '*'
+            ? '[^/]*'
+            : part === '?'
+              ? '[^/]'
+              : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('');
+    return new RegExp(`^${source}$`);
+  });
+  return (path) => {
+    const parts = path.split('/');
+    return parts.some((_, i) => regexes.some((r) => r.test(parts.slice(0, i + 1).join('/'))));
+  };
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {
@@ -24,15 +75,58 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   });
 }
 
+/** The HEALTHCHECK's CMD (exec form), run as Docker would run it inside the container. */
+function healthcheck(port: number): number | null {
+  const cmd = /^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+  const [exe, ...args] = JSON.parse(cmd ?? '[]') as string[];
+  expect(exe).toBe('node');
+  return spawnSync(process.execPath, args, { env: { PORT: String(port) }, timeout: 10_000 }).status;
+}
+
+// When the tests run as root, the service runs as `nobody`, with a copy of this Node binary that
+// `nobody` may execute (the cached one may sit under a private home folder).
+const asRoot = process.getuid?.() === 0;
+const node = asRoot ? join(work, 'node') : process.execPath;
+
 beforeAll(() => {
+  if (asRoot) {
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+  }
+  const ignored = dockerignore(readFileSync(join(repoRoot, '.dockerignore'), 'utf8'));
+  // COPY pnpm-lock.yaml pnpm-workspace.yaml ./ + COPY infra/patches, then pnpm fetch: the lockfile
+  // alone must bring every package into the (fresh) store.
+  mkdirSync(context, { recursive: true });
+  for (const file of ['pnpm-lock.yaml', 'pnpm-workspace.yaml'])
+    copyFileSync(join(repoRoot, file), join(context, file));
+  cpSync(join(repoRoot, 'infra', 'patches'), join(context, 'infra', 'patches'), { recursive: true });
+  pnpm(['fetch', '--frozen-lockfile']);
+  // COPY . . (what .dockerignore lets through), then an install that may not use the network.
+  cpSync(repoRoot, context, {
+    recursive: true,
+    filter: (src) => src === repoRoot || !ignored(relative(repoRoot, src).split('\\').join('/')),
+  });
+  pnpm(['install', '--frozen-lockfile', '--offline']);
   pnpm(['build']);
-}, 300_000);
+}, 900_000);
+
+describe('the build context', () => {
+  it('leaves out what .dockerignore names, local secrets included', () => {
+    const ignored = dockerignore(readFileSync(join(repoRoot, '.dockerignore'), 'utf8'));
+    for (const path of ['.env', '.data/kafka', 'node_modules', 'services/payment/node_modules/x', '.git'])
+      expect(ignored(path), path).toBe(true);
+    for (const path of ['.env.example', 'services/payment/src/main.ts', 'pnpm-lock.yaml'])
+      expect(ignored(path), path).toBe(false);
+    expect(existsSync(join(context, '.data', 'kafka'))).toBe(false); // (the build adds .data/prisma)
+  });
+});
 
 describe.each(['order-api', 'inventory', 'payment', 'email', 'dashboard'] as ServiceName[])(
   'the deployed %s',
   (service) => {
     it('has production dependencies only, starts against the stack, and stops cleanly on SIGTERM', async () => {
-      const out = join(mkdtempSync(join(tmpdir(), `akaso-deploy-${service}-`)), 'app');
+      const out = join(work, `app-${service}`);
+      // As in the Dockerfile: the legacy deploy resolves versions again, so it may use the registry.
       pnpm(['deploy', '--legacy', '--filter', `@akaso/${service}`, '--prod', out]);
       expect(existsSync(join(out, 'dist', 'main.js'))).toBe(true);
       // The dashboard has no database; it and order-api serve a page from public/.
@@ -47,11 +141,17 @@ describe.each(['order-api', 'inventory', 'payment', 'email', 'dashboard'] as Ser
         ).toBe(false);
       }
 
+      // As in the image: the files belong to root and nobody else may write them; the service
+      // runs as an unprivileged user (here `nobody` when the test runs as root).
+      spawnSync('chmod', ['-R', 'go-w,a+rX', out]);
+      chmodSync(work, 0o755);
       const port = instancePort(service, 9);
-      const child = spawn(process.execPath, ['dist/main.js'], {
+      expect(healthcheck(port)).not.toBe(0); // nothing listens yet
+      const child = spawn(node, ['dist/main.js'], {
         cwd: out,
-        env: { ...serviceEnv(service, 9), NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+        env: { ...serviceEnv(service, 9), NODE_ENV: 'production', LOG_LEVEL: 'warn', HOME: '/nonexistent' },
         stdio: ['ignore', 'ignore', 'pipe'],
+        ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
       });
       let stderr = '';
       child.stderr?.on('data', (d) => {
@@ -67,6 +167,7 @@ describe.each(['order-api', 'inventory', 'payment', 'email', 'dashboard'] as Ser
           },
           { timeoutMs: 60_000, intervalMs: 300 },
         );
+        expect(healthcheck(port)).toBe(0);
       } finally {
         child.kill('SIGTERM');
       }

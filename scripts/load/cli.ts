@@ -1,11 +1,16 @@
 /**
  * pnpm rush [--rate 200] [--hold 30] [--ramp 10] [--users 2000] [--mode async|sync]
- *           [--url http://127.0.0.1:3000] [--seed 1] [--no-audit]
+ *           [--url http://127.0.0.1:3000] [--seed 1] [--no-audit] [--json FILE]
  *   an open-model Christmas rush against the order API, then the audit of the run.
- * pnpm rush-audit <runId>
+ * pnpm rush-audit <runId> [--json FILE]
  *   the audit alone (a run's users are rush-<runId>-<n>).
+ *
+ * Machine-readable: the result is ONE JSON document, { rush, audit }, written to FILE with
+ * --json, else to stdout; progress and verdicts go to stderr. (`pnpm rush > run.json` would also
+ * catch pnpm's own banner: use --json, or `pnpm -s rush`.)
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runningPid } from '../stack/proc.ts';
 import {
@@ -41,15 +46,24 @@ const { values, positionals } = parseArgs({
     url: { type: 'string', default: process.env.AKASO_API_URL ?? apiUrl },
     seed: { type: 'string', default: '1' },
     'no-audit': { type: 'boolean', default: false },
+    json: { type: 'string' },
   },
 });
 
-async function audit(runId: string): Promise<boolean> {
+/** The run's one JSON document: to --json FILE, or stdout (nothing else is written there). */
+function emit(document: Record<string, unknown>): void {
+  const text = `${JSON.stringify(document, null, 2)}\n`;
+  if (values.json) {
+    writeFileSync(values.json, text);
+    console.error(`result written to ${values.json}`);
+  } else process.stdout.write(text);
+}
+
+async function audit(runId: string) {
   const report = await auditRun({ runId, ...stackDefaults, log: (l) => console.error(l) });
-  console.log(JSON.stringify({ ...report, violations: report.violations.slice(0, 50) }, null, 2));
   if (!report.ok) console.error(`audit FAILED: ${report.violations.length} violation(s)`);
   else console.error('audit passed: nothing lost, nothing doubled, no user above the limit');
-  return report.ok;
+  return { ...report, violations: report.violations.slice(0, 50), violationCount: report.violations.length };
 }
 
 if (command === 'audit') {
@@ -58,7 +72,9 @@ if (command === 'audit') {
     console.error('usage: pnpm rush-audit <runId>');
     process.exit(2);
   }
-  process.exit((await audit(runId)) ? 0 : 1);
+  const report = await audit(runId);
+  emit({ audit: report });
+  process.exit(report.ok ? 0 : 1);
 } else if (command === 'rush') {
   const mode = values.mode === 'sync' ? 'sync' : 'async';
   const runId = randomUUID().slice(0, 8);
@@ -83,9 +99,10 @@ if (command === 'audit') {
       ),
   });
   const { acceptedOrders, ...printable } = result;
-  console.log(JSON.stringify({ ...printable, acceptedOrders: acceptedOrders.length }, null, 2));
-  const ok = result.failed === 0 && (values['no-audit'] || (await audit(runId)));
-  process.exit(ok ? 0 : 1);
+  const rush = { ...printable, acceptedOrders: acceptedOrders.length };
+  const report = values['no-audit'] ? null : await audit(runId);
+  emit({ rush, audit: report });
+  process.exit(result.failed === 0 && (report?.ok ?? true) ? 0 : 1);
 } else {
   console.error('usage: pnpm rush [options] | pnpm rush-audit <runId>');
   process.exit(2);

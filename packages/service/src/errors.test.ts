@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { AppError, installErrorHandler } from './errors.ts';
+import { AppError, frameworkErrorHandler, installErrorHandler } from './errors.ts';
 
 async function appThrowing(err: Error) {
   const app = Fastify({ logger: false });
@@ -42,5 +42,43 @@ describe('the error contract', () => {
     const res = await app.inject('/boom');
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ code: 'INTERNAL', message: 'internal error' });
+  });
+});
+
+describe('routing answers', () => {
+  async function routedApp() {
+    const app = Fastify({
+      logger: false,
+      frameworkErrors: frameworkErrorHandler,
+      routerOptions: { maxParamLength: 10 },
+    });
+    installErrorHandler(app);
+    app.get('/orders/:id', async () => ({ ok: true }));
+    app.post('/orders', async () => ({ ok: true }));
+    return app;
+  }
+
+  it('answers a method the path does not have with 405 and Allow, an unknown path with 404', async () => {
+    const app = await routedApp();
+    const res = await app.inject({ method: 'DELETE', url: '/orders/42' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.json().code).toBe('METHOD_NOT_ALLOWED');
+    expect((await app.inject({ method: 'GET', url: '/orders?x=1' })).headers.allow).toBe('POST');
+    const missing = await app.inject({ method: 'DELETE', url: '/orders/42/nothing' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().code).toBe('NOT_FOUND');
+  });
+
+  it('answers a path parameter over maxParamLength with 414 { code, message }', async () => {
+    const res = await (await routedApp()).inject('/orders/12345678901');
+    expect(res.statusCode).toBe(414);
+    expect(res.json()).toEqual({ code: 'URI_TOO_LONG', message: 'a path parameter is too long' });
+  });
+
+  it('adds Retry-After to every 503 AppError', async () => {
+    const res = await (await appThrowing(new AppError('TOO_MANY_STREAMS', 'busy'))).inject('/boom');
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
   });
 });

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The closed list of error codes the HTTP APIs answer with ({ code, message }). A client can
@@ -10,12 +10,15 @@ export const errorCodes = {
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  URI_TOO_LONG: 414,
   UNKNOWN_BURGER: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   QUOTA_EXCEEDED: 429,
   UPSTREAM_FAILED: 502,
   NOT_READY: 503,
   OVERLOADED: 503,
+  TOO_MANY_STREAMS: 503,
   INTERNAL: 500,
 } as const;
 
@@ -47,13 +50,47 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_ERROR',
 };
 
+/** A route's path as a matcher of concrete paths (`/orders/:id` → `^/orders/[^/]+$`). */
+function pathMatcher(url: string): RegExp {
+  const source = url
+    .split('/')
+    .map((seg) =>
+      seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Errors Fastify raises before routing (createHttpApp's `frameworkErrors`): a path parameter
+ * longer than the router's maxParamLength is 414, a malformed URL 400, both in { code, message }.
+ */
+export function frameworkErrorHandler(
+  err: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.code(414).send({ code: 'URI_TOO_LONG', message: 'a path parameter is too long' });
+    return;
+  }
+  reply.code(400).send({ code: 'VALIDATION_ERROR', message: err.message });
+}
+
 /** One error handler: logs the whole error, answers { code, message }, never leaks a 5xx's internals. */
 export function installErrorHandler(app: FastifyInstance): void {
+  // Every route registered from here on, so that a known path with another method answers 405
+  // with Allow (RFC 9110) instead of a misleading 404.
+  const routes: { match: RegExp; methods: string[] }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method);
+    routes.push({ match: pathMatcher(route.url), methods });
+  });
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     if (err instanceof AppError) {
       request.log.info({ code: err.code, details: err.details }, err.message);
       // Saturated, not broken: Retry-After tells a client (or a load balancer) to back off.
-      if (err.code === 'OVERLOADED') reply.header('retry-after', '1');
+      if (err.statusCode === 503) reply.header('retry-after', '1');
       return reply.code(err.statusCode).send({ code: err.code, message: err.message, ...err.details });
     }
     if (err.validation) {
@@ -81,6 +118,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.code(500).send({ code: 'INTERNAL', message: 'internal error' });
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` });
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = [...new Set(routes.filter((r) => r.match.test(path)).flatMap((r) => r.methods))];
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      return reply
+        .code(405)
+        .header('allow', allowed.sort().join(', '))
+        .send({ code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${path}` });
+    }
+    return reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` });
   });
 }

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { installErrorHandler } from './errors.ts';
+import { frameworkErrorHandler, installErrorHandler } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
 
 export interface HttpAppOptions {
@@ -11,6 +11,8 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   readiness: ReadinessCheck[];
   genReqId?: (req: { headers: Record<string, string | string[] | undefined> }) => string;
+  /** Longest path parameter the router accepts (longer: 414 URI_TOO_LONG); Fastify's default 100. */
+  maxParamLength?: number;
 }
 
 /**
@@ -23,6 +25,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1_048_576,
     ...(opts.genReqId ? { genReqId: opts.genReqId } : {}),
+    routerOptions: { maxParamLength: opts.maxParamLength ?? 100 },
+    frameworkErrors: frameworkErrorHandler,
     // Per-request lines are off (a rush logs thousands a second); errors are still logged.
     logController: new LogController({ requestIdLogLabel: 'correlationId', disableRequestLogging: true }),
     ajv: {

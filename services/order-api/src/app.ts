@@ -9,6 +9,8 @@ import type { StatusFeed } from './orders/status-feed.ts';
 import type { PlaceSync } from './orders/sync-flow.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { genRequestId, orderRoutes } from './routes/orders.ts';
+import { MAX_PATH_PARAM_LENGTH } from './routes/schemas.ts';
+import type { StreamLimits } from './routes/status-streams.ts';
 import { storefrontRoutes } from './routes/storefront.ts';
 
 export interface AppDeps {
@@ -21,6 +23,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Mailpit's web inbox, linked from the storefront. */
   mailpitWebUrl: string;
+  /** Caps on open SSE streams (tests lower them). */
+  streamLimits?: Partial<StreamLimits>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -32,6 +36,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     readiness: deps.readiness,
     genReqId: genRequestId,
     metrics: deps.metrics.registry,
+    // Every userId the schema allows is routed, however it is encoded; longer is 414.
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
   });
   // The funnel's first stage, counted from the answers of POST /orders.
   base.addHook('onResponse', async (request, reply) => {
@@ -52,7 +58,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(menuRoutes, { orders: deps.orders });
-  await app.register(orderRoutes, { orders: deps.orders, placeSync: deps.placeSync, feed: deps.feed });
+  await app.register(orderRoutes, {
+    orders: deps.orders,
+    placeSync: deps.placeSync,
+    feed: deps.feed,
+    ...(deps.streamLimits ? { streamLimits: deps.streamLimits } : {}),
+  });
   await app.register(storefrontRoutes, { mailpitWebUrl: deps.mailpitWebUrl });
   return base;
 }

@@ -3,21 +3,32 @@ import { AppError } from '@akaso/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { OrderService } from '../orders/order-service.ts';
-import { isTerminal } from '../orders/status.ts';
 import type { StatusFeed } from '../orders/status-feed.ts';
 import type { PlaceSync } from '../orders/sync-flow.ts';
-import { ErrorBody, OrderAccepted, OrderBody, OrderIdParams, PlaceOrderBody } from './schemas.ts';
+import {
+  burgerIds,
+  errors,
+  OrderAccepted,
+  OrderBody,
+  OrderIdParams,
+  PlaceOrderBody,
+  retryable,
+} from './schemas.ts';
+import { createStreamHub, type StreamLimits, streamLimitDefaults } from './status-streams.ts';
 
 export interface OrderRoutesDeps {
   orders: OrderService;
   placeSync: PlaceSync;
   feed: StatusFeed;
+  /** Caps on open SSE streams (defaults: streamLimitDefaults). */
+  streamLimits?: Partial<StreamLimits>;
 }
 
 export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
   app,
-  { orders, placeSync, feed },
+  { orders, placeSync, feed, streamLimits: limits },
 ) => {
+  const streamLimits = { ...streamLimitDefaults, ...limits };
   app.post(
     '/orders',
     {
@@ -31,21 +42,34 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
           'x-correlation-id': Type.Optional(Type.String({ maxLength: 200 })),
         }),
         querystring: Type.Object({
-          mode: Type.Union([Type.Literal('async'), Type.Literal('sync')], { default: 'async' }),
+          // Optional (the document must not call it required): absent means async.
+          mode: Type.Optional(
+            Type.Union([Type.Literal('async'), Type.Literal('sync')], { default: 'async' }),
+          ),
         }),
         body: PlaceOrderBody,
+        // Attached, not thrown: an unknown burger is 422 UNKNOWN_BURGER, the rest stays 400.
         response: {
           200: OrderAccepted,
           202: OrderAccepted,
-          400: ErrorBody,
-          413: ErrorBody,
-          422: ErrorBody,
-          429: ErrorBody,
-          502: ErrorBody,
+          400: errors[400],
+          413: errors[413],
+          415: errors[415],
+          422: errors[422],
+          429: errors[429],
+          502: errors[502],
+          503: retryable(errors[503]),
         },
       },
+      attachValidation: true,
     },
     async (request, reply) => {
+      if (request.validationError) {
+        const unknown = unknownBurgersOnly(request.body, request.getValidationFunction('body'));
+        if (request.validationError.validationContext === 'body' && unknown.length > 0)
+          throw new AppError('UNKNOWN_BURGER', `unknown burger: ${unknown.join(', ')}`, { unknown });
+        throw request.validationError;
+      }
       const correlationId = request.id;
       const idempotencyKey = request.headers['idempotency-key'];
       if (request.query.mode === 'sync') {
@@ -70,7 +94,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
       schema: {
         summary: 'Current status of an order',
         params: OrderIdParams,
-        response: { 200: OrderBody, 404: ErrorBody },
+        response: {
+          200: OrderBody,
+          400: errors[400],
+          404: errors[404],
+          414: errors[414],
+          503: retryable(errors[503]),
+        },
       },
     },
     async (request) => {
@@ -80,55 +110,54 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
     },
   );
 
+  const streams = createStreamHub({ orders, feed, logger: app.log, ...streamLimits });
+  // Before the server waits for its connections to end: an open stream would keep it waiting.
+  app.addHook('preClose', async () => streams.closeAll());
+
   app.get(
     '/orders/:id/events',
     {
       schema: {
         summary: 'Status changes as Server-Sent Events',
         description:
-          'received → reserved → confirmed | rejected (with reason); the stream ends at a terminal state.',
+          'received → reserved → confirmed | rejected (with reason); the stream ends at a terminal state. ' +
+          `At most ${streamLimits.maxStreamsPerOrder} streams per order and ${streamLimits.maxStreams} in all ` +
+          'per API instance: beyond, 503 TOO_MANY_STREAMS with Retry-After.',
         params: OrderIdParams,
-        response: { 404: ErrorBody },
+        response: {
+          200: {
+            description: 'text/event-stream: `event: status` with data {orderId, id, status, reason, at}',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          400: errors[400],
+          404: errors[404],
+          414: errors[414],
+          503: retryable(errors[503]),
+        },
       },
     },
     async (request, reply) => {
-      const order = await orders.getOrder(request.params.id);
-      if (!order) throw new AppError('NOT_FOUND', `no order ${request.params.id}`);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      let lastId = 0n;
-      let closed = false;
-      let pumping: Promise<void> = Promise.resolve();
-      const send = (change: { id: string; status: string; reason: string | null; at: string }) => {
-        res.write(
-          `id: ${change.id}\nevent: status\ndata: ${JSON.stringify({ orderId: order.orderId, ...change })}\n\n`,
-        );
-        lastId = BigInt(change.id);
-        if (isTerminal(change.status as never)) finish();
-      };
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-      const finish = () => {
-        if (closed) return;
-        closed = true;
-        clearInterval(keepAlive);
-        unsubscribe();
-        res.end();
-      };
-      // Subscribe before reading the history, so a change in between is not missed.
-      const unsubscribe = feed.subscribe(order.orderId, () => {
-        pumping = pumping.then(async () => {
-          if (closed) return;
-          for (const change of await orders.historySince(order.orderId, lastId)) if (!closed) send(change);
-        });
-      });
-      request.raw.on('close', finish);
-      for (const change of await orders.historySince(order.orderId, 0n)) if (!closed) send(change);
+      const { id } = request.params;
+      // Claimed before any query: a flood of streams is refused without touching the database.
+      const slot = streams.claim(id);
+      let stream: ReturnType<typeof slot.open> | undefined;
+      try {
+        const order = await orders.getOrder(id);
+        if (!order) throw new AppError('NOT_FOUND', `no order ${id}`);
+        // Subscribed before the history is read, so a change in between is not missed.
+        const opened = slot.open(order.orderId, reply.raw);
+        stream = opened;
+        const history = await orders.historySince(order.orderId, 0n);
+        reply.hijack();
+        opened.start(history);
+        // The client may have gone while the history was read: then 'close' has already fired.
+        reply.raw.on('close', () => opened.end());
+        if (reply.raw.destroyed) opened.end();
+      } catch (err) {
+        stream?.discard();
+        slot.release();
+        throw err;
+      }
     },
   );
 
@@ -142,3 +171,24 @@ export const genRequestId = (req: { headers: Record<string, string | string[] | 
   const given = req.headers['x-correlation-id'];
   return typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
 };
+
+/**
+ * The burger ids of a body that is valid except for naming burgers not on the menu (then the
+ * answer is 422 UNKNOWN_BURGER, as before the schema listed the menu); [] for any other fault.
+ */
+function unknownBurgersOnly(body: unknown, validate: ((input: unknown) => boolean) | undefined): string[] {
+  const items = (body as { items?: unknown } | null)?.items;
+  if (!validate || !Array.isArray(items)) return [];
+  const known = new Set<unknown>(burgerIds);
+  const unknown = items
+    .map((i) => (i as { burgerId?: unknown } | null)?.burgerId)
+    .filter((id): id is string => typeof id === 'string' && !known.has(id));
+  if (unknown.length === 0) return [];
+  const patched = {
+    ...(body as object),
+    items: items.map((i) =>
+      unknown.includes((i as { burgerId?: string }).burgerId ?? '') ? { ...i, burgerId: burgerIds[0] } : i,
+    ),
+  };
+  return validate(patched) ? [...new Set(unknown)] : [];
+}

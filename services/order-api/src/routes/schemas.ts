@@ -1,4 +1,25 @@
+import type { ErrorCode } from '@akaso/service';
 import Type from 'typebox';
+import { seedMenu } from '../menu.ts';
+
+/** The longest userId, in the body and in a path. */
+export const USER_ID_MAX_LENGTH = 64;
+/**
+ * The longest path parameter the router takes, as sent: every valid userId even when each of its
+ * characters is percent-encoded (`@` → `%40`), so the schema alone decides what is valid; a longer
+ * parameter is refused with 414 before routing.
+ */
+export const MAX_PATH_PARAM_LENGTH = 3 * USER_ID_MAX_LENGTH;
+// Starts with a letter or digit: `.` and `..` would be dot segments in /users/{userId}/quota, which
+// clients and servers resolve away (the quota of user ".." would be GET /quota).
+const UserId = Type.String({
+  minLength: 1,
+  maxLength: USER_ID_MAX_LENGTH,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$',
+});
+
+/** The menu's burger ids (the database's menu is seeded from the same list). */
+export const burgerIds = seedMenu.map((b) => b.id);
 
 export const ErrorBody = Type.Object(
   { code: Type.String(), message: Type.String() },
@@ -7,12 +28,14 @@ export const ErrorBody = Type.Object(
 
 export const PlaceOrderBody = Type.Object(
   {
-    userId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$' }),
+    userId: UserId,
     email: Type.String({ format: 'email', maxLength: 254 }),
     items: Type.Array(
       Type.Object(
         {
-          burgerId: Type.String({ minLength: 1, maxLength: 64 }),
+          burgerId: Type.Enum(burgerIds, {
+            description: 'One of the menu (GET /menu); another id answers 422 UNKNOWN_BURGER',
+          }),
           quantity: Type.Integer({ minimum: 1, maximum: 100 }),
         },
         { additionalProperties: false },
@@ -96,4 +119,56 @@ export const MenuBody = Type.Array(
 );
 
 export const OrderIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-export const UserIdParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
+export const UserIdParams = Type.Object({ userId: UserId });
+
+/** A 503 answer: documents the Retry-After header the error handler sets. */
+export const retryable = <T extends object>(body: T) => ({
+  ...body,
+  headers: {
+    'retry-after': { type: 'integer', minimum: 1, description: 'seconds to wait before retrying' },
+  },
+});
+
+/** An error answer: its status's closed list of codes, and what they mean. */
+const errorBody = (codes: [ErrorCode, ...ErrorCode[]], meaning: string) =>
+  Type.Object(
+    { code: Type.Enum(codes), message: Type.String() },
+    { additionalProperties: true, description: `${codes.join(', ')}: ${meaning}` },
+  );
+
+/** The error answers the routes give, by status, each with its { code, message } body. */
+export const errors = {
+  400: errorBody(['VALIDATION_ERROR', 'INVALID_JSON'], 'the request does not match this schema'),
+  404: errorBody(['NOT_FOUND'], 'no such order'),
+  413: errorBody(['BODY_TOO_LARGE'], 'the body is larger than BODY_LIMIT_BYTES'),
+  414: errorBody(
+    ['URI_TOO_LONG'],
+    `a path parameter longer than ${MAX_PATH_PARAM_LENGTH} characters as sent`,
+  ),
+  415: errorBody(['UNSUPPORTED_MEDIA_TYPE'], 'the body must be application/json'),
+  422: errorBody(
+    ['UNKNOWN_BURGER', 'IDEMPOTENCY_KEY_REUSED'],
+    'a burgerId not on the menu (`unknown` lists them), or an Idempotency-Key already used for another order',
+  ),
+  429: Type.Object(
+    {
+      code: Type.Literal('QUOTA_EXCEEDED'),
+      message: Type.String(),
+      limit: Type.Integer(),
+      used: Type.Integer(),
+      remaining: Type.Integer(),
+      requested: Type.Integer(),
+      nextFreeAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      availableAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    },
+    {
+      additionalProperties: true,
+      description: 'QUOTA_EXCEEDED: more burgers than the rolling window allows',
+    },
+  ),
+  502: errorBody(['UPSTREAM_FAILED'], 'a step of the synchronous baseline failed (?mode=sync only)'),
+  503: errorBody(
+    ['OVERLOADED', 'TOO_MANY_STREAMS', 'NOT_READY'],
+    'saturated, not broken: retry after Retry-After seconds',
+  ),
+} as const;

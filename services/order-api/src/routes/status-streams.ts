@@ -1,0 +1,191 @@
+import type { ServerResponse } from 'node:http';
+import { AppError } from '@akaso/service';
+import type { FastifyBaseLogger } from 'fastify';
+import type { OrderService, StatusChange } from '../orders/order-service.ts';
+import { isTerminal } from '../orders/status.ts';
+import type { StatusFeed } from '../orders/status-feed.ts';
+
+export interface StreamLimits {
+  /** Open SSE streams on one order; beyond, 503 TOO_MANY_STREAMS. */
+  maxStreamsPerOrder: number;
+  /** Open SSE streams on this API instance; beyond, 503 TOO_MANY_STREAMS. */
+  maxStreams: number;
+  /** A failed history read is tried again after this long (ms). */
+  retryMs: number;
+}
+
+// Each stream holds a socket and a few KB; the database cost is per order, not per stream (one
+// history read per change for all of an order's streams), so the caps bound sockets and memory.
+export const streamLimitDefaults = {
+  maxStreamsPerOrder: 200,
+  maxStreams: 2_000,
+  retryMs: 1_000,
+} as const satisfies StreamLimits;
+
+interface Stream {
+  lastId: bigint;
+  started: boolean;
+  send(change: StatusChange): void;
+  end(): void;
+}
+
+interface OrderStreams {
+  streams: Set<Stream>;
+  unsubscribe: () => void;
+  pumping: boolean;
+  again: boolean;
+}
+
+export interface StreamSlot {
+  /** Registers the stream (subscribed from now on); call start() once the history is read. */
+  open(
+    orderId: string,
+    res: ServerResponse,
+  ): { start(history: StatusChange[]): void; end(): void; discard(): void };
+  /** Gives the slot back when the request fails before open(). */
+  release(): void;
+}
+
+/**
+ * The SSE streams of this instance. All streams of one order share one feed subscription and one
+ * history read per change, so a few hundred watchers of one order cost one query, not hundreds
+ * (which exhausted the pool). A read that fails is logged and retried, never left unhandled.
+ */
+export function createStreamHub(deps: {
+  orders: Pick<OrderService, 'historySince'>;
+  feed: Pick<StatusFeed, 'subscribe'>;
+  logger: FastifyBaseLogger;
+  maxStreamsPerOrder: number;
+  maxStreams: number;
+  retryMs: number;
+}) {
+  const byOrder = new Map<string, OrderStreams>();
+  const claimedPerOrder = new Map<string, number>();
+  let total = 0;
+
+  const pump = async (orderId: string, entry: OrderStreams): Promise<void> => {
+    if (entry.pumping) {
+      entry.again = true;
+      return;
+    }
+    entry.pumping = true;
+    try {
+      do {
+        entry.again = false;
+        const live = [...entry.streams].filter((s) => s.started);
+        if (live.length === 0) break;
+        // bigint: no Math.min. The oldest position among the streams, so one read serves all.
+        let after = live[0]?.lastId ?? 0n;
+        for (const s of live) if (s.lastId < after) after = s.lastId;
+        const changes = await deps.orders.historySince(orderId, after);
+        for (const stream of live) for (const change of changes) stream.send(change);
+      } while (entry.again);
+    } catch (err) {
+      deps.logger.warn({ err, orderId }, 'status stream: history read failed, retrying');
+      setTimeout(() => void pump(orderId, entry), deps.retryMs).unref();
+    } finally {
+      entry.pumping = false;
+    }
+  };
+
+  const release = (orderId: string) => {
+    total -= 1;
+    const n = (claimedPerOrder.get(orderId) ?? 1) - 1;
+    if (n > 0) claimedPerOrder.set(orderId, n);
+    else claimedPerOrder.delete(orderId);
+  };
+
+  return {
+    get open() {
+      return total;
+    },
+
+    claim(orderId: string): StreamSlot {
+      const perOrder = claimedPerOrder.get(orderId) ?? 0;
+      if (perOrder >= deps.maxStreamsPerOrder || total >= deps.maxStreams) {
+        throw new AppError(
+          'TOO_MANY_STREAMS',
+          perOrder >= deps.maxStreamsPerOrder
+            ? `this order already has ${perOrder} open status streams`
+            : 'too many open status streams, retry in a moment',
+        );
+      }
+      claimedPerOrder.set(orderId, perOrder + 1);
+      total += 1;
+      let released = false;
+      const releaseOnce = () => {
+        if (released) return;
+        released = true;
+        release(orderId);
+      };
+      return {
+        release: releaseOnce,
+        open(id, res) {
+          let entry = byOrder.get(id);
+          if (!entry) {
+            const created: OrderStreams = {
+              streams: new Set(),
+              unsubscribe: () => {},
+              pumping: false,
+              again: false,
+            };
+            created.unsubscribe = deps.feed.subscribe(id, () => void pump(id, created));
+            byOrder.set(id, created);
+            entry = created;
+          }
+          const owner = entry;
+          let keepAlive: NodeJS.Timeout | undefined;
+          const stream: Stream = {
+            lastId: 0n,
+            started: false,
+            send(change) {
+              const changeId = BigInt(change.id);
+              if (changeId <= stream.lastId) return;
+              res.write(
+                `id: ${change.id}\nevent: status\ndata: ${JSON.stringify({ orderId: id, ...change })}\n\n`,
+              );
+              stream.lastId = changeId;
+              if (isTerminal(change.status)) stream.end();
+            },
+            end() {
+              if (forget()) res.end();
+            },
+          };
+          const forget = () => {
+            if (!owner.streams.delete(stream)) return false;
+            clearInterval(keepAlive);
+            releaseOnce();
+            if (owner.streams.size === 0) {
+              owner.unsubscribe();
+              byOrder.delete(id);
+            }
+            return true;
+          };
+          owner.streams.add(stream);
+          return {
+            start(history) {
+              res.writeHead(200, {
+                'content-type': 'text/event-stream; charset=utf-8',
+                'cache-control': 'no-cache, no-transform',
+                connection: 'keep-alive',
+                'x-accel-buffering': 'no',
+              });
+              keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+              stream.started = true;
+              for (const change of history) if (owner.streams.has(stream)) stream.send(change);
+              // A change committed between the history read and now: the pump catches it up.
+              if (owner.streams.has(stream)) void pump(id, owner);
+            },
+            end: () => stream.end(),
+            // The request failed before the stream began: the error handler answers on `res`.
+            discard: () => void forget(),
+          };
+        },
+      };
+    },
+
+    closeAll() {
+      for (const entry of byOrder.values()) for (const stream of [...entry.streams]) stream.end();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StreamLimits } from '../src/routes/status-streams.ts';
+import { buildFakeApp } from './fake-app.ts';
+
+/**
+ * GET /orders/:id/events under many watchers (issue 11 item 7): a few hundred streams on one order
+ * share one history read per change, the caps answer 503 TOO_MANY_STREAMS with Retry-After, and
+ * a failing read is retried instead of becoming an unhandled rejection. Real sockets (the stream
+ * is a hijacked response), in-memory order service.
+ */
+
+interface Watcher {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: () => string;
+  ended: Promise<void>;
+  close: () => void;
+}
+
+function watch(base: string, orderId: string): Promise<Watcher> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}/orders/${orderId}/events`, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      const ended = new Promise<void>((done) => res.on('close', done));
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        text: () => text,
+        ended,
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+const until = async (what: string, ok: () => boolean, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+async function started(streamLimits: Partial<StreamLimits> = {}) {
+  const fake = await buildFakeApp({ streamLimits: { retryMs: 50, ...streamLimits } });
+  await fake.app.listen({ host: '127.0.0.1', port: 0 });
+  close = () => fake.app.close();
+  const base = `http://127.0.0.1:${(fake.app.server.address() as AddressInfo).port}`;
+  const place = async () =>
+    (
+      await fake.app.inject({
+        method: 'POST',
+        url: '/orders',
+        payload: {
+          userId: 'watcher',
+          email: 'w@example.com',
+          items: [{ burgerId: 'classic', quantity: 1 }],
+          paymentMethod: 'pm_card_visa',
+        },
+      })
+    ).json().orderId as string;
+  return { ...fake, base, place };
+}
+
+describe('status streams', () => {
+  it('serves 300 watchers of one order up to the cap, with one history read per change', async () => {
+    const { base, place, change, calls, listeners } = await started({ maxStreamsPerOrder: 250 });
+    const orderId = await place();
+    const watchers = await Promise.all(Array.from({ length: 300 }, () => watch(base, orderId)));
+    const open = watchers.filter((w) => w.status === 200);
+    const refused = watchers.filter((w) => w.status === 503);
+    expect(open).toHaveLength(250);
+    expect(refused).toHaveLength(50);
+    for (const w of refused) expect(w.headers['retry-after']).toMatch(/^\d+$/);
+    await until('every refusal body', () => refused.every((w) => w.text().includes('TOO_MANY_STREAMS')));
+    await until('the received event on every stream', () => open.every((w) => w.text().includes('received')));
+    expect(listeners.get(orderId)?.size).toBe(1); // one feed subscription for all 250
+
+    await new Promise((r) => setTimeout(r, 100)); // let the start-up catch-up reads settle
+    const before = calls.historySince;
+    change(orderId, 'reserved');
+    await until('reserved on every stream', () => open.every((w) => w.text().includes('"reserved"')));
+    expect(calls.historySince - before).toBe(1);
+
+    change(orderId, 'confirmed');
+    await Promise.all(open.map((w) => w.ended));
+    for (const w of open) expect(w.text().match(/event: status/g)).toHaveLength(3);
+    expect(listeners.has(orderId)).toBe(false);
+    // The slots are free again: a new watcher of a finished order gets its history and the end.
+    const late = await watch(base, orderId);
+    expect(late.status).toBe(200);
+    await late.ended;
+  });
+
+  it('caps the streams of the whole instance', async () => {
+    const { base, place } = await started({ maxStreams: 3 });
+    const orders = await Promise.all([place(), place(), place(), place()]);
+    const first = await Promise.all(orders.slice(0, 3).map((id) => watch(base, id)));
+    expect(first.map((w) => w.status)).toEqual([200, 200, 200]);
+    const fourth = await watch(base, orders[3] ?? '');
+    expect(fourth.status).toBe(503);
+    first[0]?.close();
+    await first[0]?.ended;
+    await new Promise((r) => setTimeout(r, 50)); // the server sees the close a moment later
+    expect((await watch(base, orders[3] ?? '')).status).toBe(200);
+  });
+
+  it('retries a failed history read instead of leaving an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { base, place, change, failHistory } = await started();
+      const orderId = await place();
+      const watcher = await watch(base, orderId);
+      await until('the received event', () => watcher.text().includes('received'));
+      failHistory(true); // e.g. the pool exhausted
+      change(orderId, 'reserved');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(watcher.text()).not.toContain('"reserved"');
+      failHistory(false);
+      await until('reserved after the retry', () => watcher.text().includes('"reserved"'));
+      expect(unhandled).toEqual([]);
+      watcher.close();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
