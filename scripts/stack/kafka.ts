@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka, describeClusterState } from '@akaso/kafka';
 import { cacheDir, dataDir, readVersions, repoRoot } from './paths.ts';
@@ -27,9 +28,18 @@ export const nodeDir = (node: KafkaNode) => join(dataDir, 'kafka', `node-${node.
 const nodeLogDir = (node: KafkaNode) => join(nodeDir(node), 'logs');
 const nodeProps = (node: KafkaNode) => join(nodeDir(node), 'server.properties');
 
-/** Fetches the broker's runtime jars from Maven Central once per Kafka version (cached in $HOME). */
+// The jar set depends on the pom as well as the version (e.g. which slf4j-api it resolves): a
+// changed pom fetches again.
+const pomHash = () =>
+  createHash('sha256')
+    .update(readFileSync(join(repoRoot, 'infra', 'kafka', 'pom.xml')))
+    .update(versions.LOG4J_VERSION ?? '')
+    .digest('hex')
+    .slice(0, 16);
+
+/** Fetches the broker's runtime jars from Maven Central once per Kafka version and pom (cached in $HOME). */
 export async function ensureKafkaJars(reporter: Reporter): Promise<void> {
-  if (existsSync(libsComplete)) return;
+  if (existsSync(libsComplete) && readFileSync(libsComplete, 'utf8').includes(`pom ${pomHash()}`)) return;
   await withProgress(
     reporter,
     `fetching Kafka ${kafkaVersion} jars from Maven Central into ${libDir}`,
@@ -53,7 +63,7 @@ export async function ensureKafkaJars(reporter: Reporter): Promise<void> {
       const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar'));
       if (!jars.includes(`kafka_2.13-${kafkaVersion}.jar`))
         throw new Error(`Maven did not deliver kafka_2.13 (${log})`);
-      writeFileSync(libsComplete, `${jars.length} jars\n`);
+      writeFileSync(libsComplete, `${jars.length} jars, pom ${pomHash()}\n`);
     },
   );
 }

@@ -18,6 +18,7 @@ export const errorCodes = {
   UPSTREAM_FAILED: 502,
   NOT_READY: 503,
   OVERLOADED: 503,
+  DATABASE_UNAVAILABLE: 503,
   TOO_MANY_STREAMS: 503,
   INTERNAL: 500,
 } as const;

@@ -9,6 +9,7 @@ export type { ShutdownStep } from './lifecycle.ts';
 export { handleShutdown, migrateDatabase, retryStartup } from './lifecycle.ts';
 export type { Metrics } from './metrics.ts';
 export { createMetrics } from './metrics.ts';
+export { installProcessGuards } from './process-guards.ts';
 export type { Runtime, RuntimeConfig } from './runtime.ts';
 export { startRuntime } from './runtime.ts';
 export type {

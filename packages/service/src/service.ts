@@ -17,6 +17,7 @@ import type { ReadinessCheck } from './health.ts';
 import { createHttpApp } from './http.ts';
 import { handleShutdown, type ShutdownStep } from './lifecycle.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { installProcessGuards } from './process-guards.ts';
 import { startRuntime } from './runtime.ts';
 
 /** What the skeleton hands a service's setup: everything shared, already started. */
@@ -90,6 +91,8 @@ export interface RunningService {
 export async function runService<S extends Type.TObject>(def: ServiceDefinition<S>): Promise<RunningService> {
   const config = loadConfigOrExit(def.name, def.config) as Type.Static<S> & ServiceConfig;
   const { logger, kafka, producer } = await startRuntime(def.name, config, def.root);
+  // One request's forgotten promise must not take down every stream and order of the instance.
+  installProcessGuards(logger);
   const metrics = createMetrics(def.name);
   const pool = createPool({
     connectionString: config.DATABASE_URL,

@@ -94,6 +94,7 @@ export async function buildFakeApp(opts: { streamLimits?: Partial<StreamLimits> 
     },
   };
   const feed: StatusFeed = {
+    connected: true,
     subscribe(orderId, onChange) {
       const set = listeners.get(orderId) ?? new Set();
       listeners.set(orderId, set);

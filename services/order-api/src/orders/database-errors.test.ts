@@ -33,7 +33,7 @@ describe('database errors', () => {
   it('withDatabase answers 503 DATABASE_UNAVAILABLE, OVERLOADED for a full pool, and lets the rest through', async () => {
     const down = await withDatabase(() => Promise.reject(withCode('ECONNREFUSED'))).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(AppError);
-    expect(down).toMatchObject({ statusCode: 503, details: { code: 'DATABASE_UNAVAILABLE' } });
+    expect(down).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
     const full = await withDatabase(() =>
       Promise.reject(new Error('timeout exceeded when trying to connect')),
     ).catch((e: unknown) => e);

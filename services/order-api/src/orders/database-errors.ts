@@ -4,14 +4,7 @@ import { AppError } from '@akaso/service';
 export { isDatabaseUnavailable };
 
 export const databaseUnavailable = (cause: unknown) =>
-  // The shared error list (packages/service) has no DATABASE_UNAVAILABLE yet: OVERLOADED gives the
-  // 503 and its Retry-After, and the body's code (details are spread after it) says which 503.
-  new AppError(
-    'OVERLOADED',
-    'the order database is unavailable, retry in a moment',
-    { code: 'DATABASE_UNAVAILABLE' },
-    { cause },
-  );
+  new AppError('DATABASE_UNAVAILABLE', 'the order database is unavailable, retry in a moment', {}, { cause });
 
 /**
  * Runs a database call of a request and turns the database's absence into a 503 (never a 500),

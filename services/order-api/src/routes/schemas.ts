@@ -168,7 +168,7 @@ export const errors = {
   ),
   502: errorBody(['UPSTREAM_FAILED'], 'a step of the synchronous baseline failed (?mode=sync only)'),
   503: errorBody(
-    ['OVERLOADED', 'TOO_MANY_STREAMS', 'NOT_READY'],
+    ['OVERLOADED', 'DATABASE_UNAVAILABLE', 'TOO_MANY_STREAMS', 'NOT_READY'],
     'saturated, not broken: retry after Retry-After seconds',
   ),
 } as const;
