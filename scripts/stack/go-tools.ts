@@ -88,6 +88,11 @@ export async function startMailpit(reporter: Reporter): Promise<void> {
     '--max',
     '0',
     '--disable-version-check',
+    // A sink on loopback: no reverse-DNS lookup per SMTP connection, and raw messages stored
+    // uncompressed (zstd on every mail was a visible share of Mailpit's CPU under a rush).
+    '--smtp-disable-rdns',
+    '--compression',
+    '0',
   ]);
   await waitFor(
     'mailpit',

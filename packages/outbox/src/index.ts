@@ -1,5 +1,5 @@
-export type { OutboxRow, OutgoingEvent, RawSql, Sql } from './outbox.ts';
-export { claimEvent, claimEvents, enqueue, outboxRow } from './outbox.ts';
+export type { OutboxRow, OutgoingEvent, Sql } from './outbox.ts';
+export { claimEvents, enqueue, outboxRow } from './outbox.ts';
 export type { OutboxRelay, RelayHealth, RelayOptions } from './relay.ts';
 export { createOutboxRelay, relayDefaults } from './relay.ts';
 export type { EventSink } from './sink.ts';

@@ -8,16 +8,16 @@ import { type EventOf, encodeEvent, headers as h, type TopicName } from '@akaso/
  * These functions take the transaction they must join: a Prisma interactive-transaction client
  * (`prisma.$transaction(async (tx) => …)`) or anything with the same raw-SQL method.
  */
-export interface RawSql {
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-}
-
-/** A node-postgres client or pool (the batch handlers' transactions). */
+/**
+ * A node-postgres client or pool (the handlers' transactions). Hot statements are named: pg then
+ * prepares them once per connection instead of parsing them on every call.
+ */
 export interface Sql {
-  query<R extends object = Record<string, unknown>>(
-    text: string,
-    values?: unknown[],
-  ): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends object = Record<string, unknown>>(config: {
+    name?: string;
+    text: string;
+    values?: unknown[];
+  }): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 export interface OutgoingEvent<T extends TopicName = TopicName> {
@@ -33,7 +33,7 @@ const ENQUEUE_SQL = `insert into "outbox" ("event_id", "topic", "key", "payload"
     order by r.ord`;
 
 /** Writes the events to the outbox in the caller's transaction, in the order given. */
-export async function enqueue(tx: Sql | RawSql, events: OutgoingEvent[]): Promise<void> {
+export async function enqueue(tx: Sql, events: OutgoingEvent[]): Promise<void> {
   if (events.length === 0) return;
   const rows = JSON.stringify(
     events.map((e, ord) => {
@@ -48,36 +48,22 @@ export async function enqueue(tx: Sql | RawSql, events: OutgoingEvent[]): Promis
       };
     }),
   );
-  if ('query' in tx) await tx.query(ENQUEUE_SQL, [rows]);
-  else await tx.$executeRawUnsafe(ENQUEUE_SQL, rows);
+  await tx.query({ name: 'akaso_outbox_enqueue', text: ENQUEUE_SQL, values: [rows] });
 }
 
 /**
- * Idempotent consumer: records that `group` handled `eventId`, in the same transaction as the
- * effect. Returns false if it was already handled: the caller then does nothing, so a
- * redelivered message has no second effect.
- */
-export async function claimEvent(tx: RawSql, group: string, eventId: string): Promise<boolean> {
-  const inserted = await tx.$executeRawUnsafe(
-    `insert into "processed_events" ("consumer_group", "event_id") values ($1, $2::uuid) on conflict do nothing`,
-    group,
-    eventId,
-  );
-  return inserted === 1;
-}
-
-/**
- * The batch form of claimEvent: records every eventId in one statement and returns the ones
- * this transaction claimed first. Events not returned were handled before (a redelivery) or
+ * Idempotent consumer: records that `group` handled these eventIds, in the same transaction as
+ * the effect, in one statement, and returns the ones this transaction claimed first. Events not returned were handled before (a redelivery) or
  * appear twice in the batch: their effects must be skipped.
  */
 export async function claimEvents(tx: Sql, group: string, eventIds: readonly string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
-  const { rows } = await tx.query<{ event_id: string }>(
-    `insert into "processed_events" ("consumer_group", "event_id")
+  const { rows } = await tx.query<{ event_id: string }>({
+    name: 'akaso_claim_events',
+    text: `insert into "processed_events" ("consumer_group", "event_id")
        select $1, e from unnest($2::uuid[]) as e on conflict do nothing returning event_id`,
-    [group, [...new Set(eventIds)]],
-  );
+    values: [group, [...new Set(eventIds)]],
+  });
   return new Set(rows.map((r) => r.event_id));
 }
 

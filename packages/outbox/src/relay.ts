@@ -162,7 +162,11 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
   async function publishBatch(c: pg.Client): Promise<number> {
     await c.query('begin');
     try {
-      const { rows } = await c.query<Row>(CLAIM_SQL, [o.batchSize]);
+      const { rows } = await c.query<Row>({
+        name: 'akaso_relay_claim',
+        text: CLAIM_SQL,
+        values: [o.batchSize],
+      });
       if (rows.length === 0) {
         await c.query('commit');
         return 0;

@@ -2,6 +2,7 @@ import type { AnyEvent } from '@akaso/contracts';
 import type { Pool } from '@akaso/db';
 import { retryWhileTransient } from '@akaso/kafka';
 import type { Transporter } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { type Mail, mailFor } from './templates.ts';
 
 /**
@@ -29,7 +30,9 @@ export function createEmailService(deps: {
   async function send(orderId: string, mail: Mail): Promise<string> {
     if (deps.latencyMs > 0) await new Promise((r) => setTimeout(r, deps.latencyMs));
     const messageId = `<${orderId}.${mail.kind}@akaso-burger.example>`;
-    await deps.transport.sendMail({
+    // The message is composed into one buffer first: piped as a stream it left in hundreds of
+    // small socket writes per mail (the email service's largest cost under a rush, --cpu-prof).
+    const raw = await new MailComposer({
       from: deps.from,
       to: mail.to,
       subject: mail.subject,
@@ -37,7 +40,10 @@ export function createEmailService(deps: {
       html: mail.html,
       messageId,
       headers: { 'X-Akaso-Order-Id': orderId, 'X-Akaso-Mail-Kind': mail.kind },
-    });
+    })
+      .compile()
+      .build();
+    await deps.transport.sendMail({ envelope: { from: deps.from, to: mail.to }, raw });
     return messageId;
   }
 

@@ -20,6 +20,8 @@ await runService({
       secure: config.SMTP_SECURE,
       pool: true,
       maxConnections: config.SMTP_POOL_SIZE,
+      // Keep the connections (nodemailer reconnects after 100 messages by default).
+      maxMessages: Number.POSITIVE_INFINITY,
     });
     const email = createEmailService({
       pool,

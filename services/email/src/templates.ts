@@ -10,8 +10,16 @@ export interface Mail {
   html: string;
 }
 
-const money = (cents: number, currency: string) =>
-  new Intl.NumberFormat('en-IE', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+// One formatter per currency: building an Intl.NumberFormat costs more than formatting with it.
+const formatters = new Map<string, Intl.NumberFormat>();
+const money = (cents: number, currency: string) => {
+  let f = formatters.get(currency);
+  if (!f) {
+    f = new Intl.NumberFormat('en-IE', { style: 'currency', currency: currency.toUpperCase() });
+    formatters.set(currency, f);
+  }
+  return f.format(cents / 100);
+};
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
