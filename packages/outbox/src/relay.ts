@@ -32,7 +32,8 @@ export interface RelayOptions {
 
 export const relayDefaults = {
   batchSize: 500,
-  pollIntervalMs: 500,
+  // A fallback only: writes of this process wake the relay directly, other processes' by NOTIFY.
+  pollIntervalMs: 2_000,
   lingerMs: 0,
   retentionMs: 60 * 60_000,
   processedRetentionMs: 8 * 24 * 3_600_000,
