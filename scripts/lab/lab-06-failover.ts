@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describeClusterState } from '@akaso/kafka';
-import { auditRun } from '../load/audit.ts';
 import { runRush } from '../load/rush.ts';
 import { christmasStages } from '../load/scenario.ts';
 import { busiestLeader } from './analysis.ts';
-import { ensureLabTopic, type Lab, labKafka, labStack, until, withAdmin } from './lab.ts';
+import { auditLabRun, ensureLabTopic, type Lab, labKafka, labStack, until, withAdmin } from './lab.ts';
 import { kafkaNodePids, killBroker, pipelineTopics, startBroker, waitFullIsr } from './stack-control.ts';
 
 const strictTopic = 'lab.failover-strict';
@@ -137,18 +136,7 @@ export const lab: Lab = {
       healed.partitions.every((p) => p.isr.length === 3),
     );
     log('auditing the run (every accepted order terminal, exactly once)…');
-    const audit = await auditRun({
-      runId,
-      postgresUrl: labStack.postgres,
-      mailpitUrl: labStack.mailpit,
-      brokers: labStack.brokers,
-      chargesUrl: labStack.chargesUrl || undefined,
-      drainTimeoutMs: 180_000,
-    });
-    report.figure(
-      'audit: confirmed / rejected / pending',
-      `${audit.orders.confirmed} / ${audit.orders.rejected} / ${audit.orders.pending}`,
-    );
+    const audit = await auditLabRun(report, runId, 180_000);
     report.check(
       'nothing acknowledged was lost or doubled (the audit)',
       audit.ok,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { auditRun, deadLetterCounts, deadLettersAdded } from '../load/audit.ts';
+import { deadLetterCounts, deadLettersAdded } from '../load/audit.ts';
 import { runRush } from '../load/rush.ts';
 import { christmasStages } from '../load/scenario.ts';
-import { type Lab, labStack, until } from './lab.ts';
+import { auditLabRun, type Lab, labStack, until } from './lab.ts';
 import { restartPart, startPart } from './stack-control.ts';
 
 /**
@@ -55,18 +55,7 @@ export const lab: Lab = {
       non503[0]?.slice(0, 140) ?? `${result.failed} answered 503`,
     );
     log('auditing the run: waiting for the pipeline to drain by itself…');
-    const audit = await auditRun({
-      runId,
-      postgresUrl: labStack.postgres,
-      mailpitUrl: labStack.mailpit,
-      brokers: labStack.brokers,
-      chargesUrl: labStack.chargesUrl || undefined,
-      drainTimeoutMs: 120_000,
-    });
-    report.figure(
-      'audit: confirmed / rejected / pending',
-      `${audit.orders.confirmed} / ${audit.orders.rejected} / ${audit.orders.pending}`,
-    );
+    const audit = await auditLabRun(report, runId, 120_000);
     report.figure('drained after the rush within (s)', (audit.drainedInMs / 1000).toFixed(1));
     report.figure('end-to-end p99 / max (ms)', `${audit.endToEndMs.p99} / ${audit.endToEndMs.max}`);
     report.check(

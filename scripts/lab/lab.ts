@@ -7,6 +7,8 @@ import { createKafka, type Kafka, provisionTopics, withAdmin, withProducer } fro
 
 export type { Kafka } from '@akaso/kafka';
 
+import { type AuditReport, auditRun } from '../load/audit.ts';
+
 import {
   apiUrl,
   bootstrapServers,
@@ -23,6 +25,27 @@ export const labStack = {
   /** The local stack's charge counter (none under compose: set AKASO_CHARGES_URL= to skip it). */
   chargesUrl: process.env.AKASO_CHARGES_URL ?? chargeCounterUrl,
 };
+
+/** Audits a lab's rush against the lab stack, and reports where its orders ended up. */
+export async function auditLabRun(
+  report: LabReport,
+  runId: string,
+  drainTimeoutMs: number,
+): Promise<AuditReport> {
+  const audit = await auditRun({
+    runId,
+    postgresUrl: labStack.postgres,
+    mailpitUrl: labStack.mailpit,
+    brokers: labStack.brokers,
+    chargesUrl: labStack.chargesUrl || undefined,
+    drainTimeoutMs,
+  });
+  report.figure(
+    'audit: confirmed / rejected / pending',
+    `${audit.orders.confirmed} / ${audit.orders.rejected} / ${audit.orders.pending}`,
+  );
+  return audit;
+}
 
 export interface Check {
   name: string;

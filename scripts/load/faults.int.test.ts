@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killPart, restartPart, startPart, stopPart } from '../stack/control.ts';
-import {
-  apiUrl,
-  bootstrapServers,
-  chargeCounterUrl,
-  mailpitUrl,
-  postgresServerUrl,
-} from '../stack/topology.ts';
+import { apiUrl, auditTarget, bootstrapServers } from '../stack/topology.ts';
 import { type AuditReport, auditRun, deadLetterCounts, deadLettersAdded } from './audit.ts';
 import { type RushResult, runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
@@ -27,12 +21,7 @@ import { christmasStages } from './scenario.ts';
  * Elsewhere: a broker SIGKILLed mid-rush is lab 6 (scripts/lab/labs.int.test.ts), and a rolling
  * (graceful) stop of a consumer is services/payment/test/scaling.int.test.ts.
  */
-const stack = {
-  postgresUrl: postgresServerUrl,
-  mailpitUrl,
-  brokers: bootstrapServers,
-  chargesUrl: chargeCounterUrl,
-};
+const stack = auditTarget;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface FaultRun {

@@ -1,22 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  apiUrl,
-  bootstrapServers,
-  chargeCounterUrl,
-  mailpitUrl,
-  postgresServerUrl,
-} from '../stack/topology.ts';
+import { apiUrl, auditTarget, chargeCounterUrl } from '../stack/topology.ts';
 import { auditRun } from './audit.ts';
 import { runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
 
-const stack = {
-  postgresUrl: postgresServerUrl,
-  mailpitUrl,
-  brokers: bootstrapServers,
-  chargesUrl: chargeCounterUrl,
-};
+const stack = auditTarget;
 
 // The smoke version of the Christmas rush: seconds, a small rate, few users (so many hit the
 // limit), then the audit. A regression that loses or doubles orders, payments or emails fails

@@ -89,3 +89,11 @@ export const postgresServerUrl = `postgresql://${'postgres'}@${host}:${at(55432)
 export function postgresUrl(database: string): string {
   return `postgresql://${postgres.user}@${host}:${postgres.port}/${database}`;
 }
+
+/** Where the rush's audit reads the local stack: the databases, the inbox, the cluster, the charges. */
+export const auditTarget = {
+  postgresUrl: postgresServerUrl,
+  mailpitUrl,
+  brokers: bootstrapServers,
+  chargesUrl: chargeCounterUrl,
+};

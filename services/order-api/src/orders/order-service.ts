@@ -1,29 +1,18 @@
-import type pg from 'pg';
-import type { Clock } from '../clock.ts';
-import type { Db } from '../db.ts';
-import type { SaleWindow } from '../menu.ts';
 import { createMenuCache } from './menu-cache.ts';
-import { createOrderViews } from './order-views.ts';
+import { createOrderViews, type ViewDeps } from './order-views.ts';
 import {
   createOrderPlacement,
   kafkaHandoff,
   type PlaceOptions,
   type PlaceOrderInput,
 } from './place-order.ts';
-import type { QuotaPolicy } from './quota.ts';
 
 export type { OrderView, StatusChange } from './order-views.ts';
 export type { OrderAccepted, PlaceOrderInput } from './place-order.ts';
 export type { QuotaView } from './quota.ts';
 
-export interface OrderServiceDeps {
-  db: Db;
-  /** The pool under `db`, for place_order and quota_state (one round trip each). */
-  pool: pg.Pool;
-  clock: Clock;
-  quota: QuotaPolicy;
-  sale: SaleWindow;
-  currency: string;
+/** The views' dependencies (the pool under `db` serves place_order and quota_state), and: */
+export interface OrderServiceDeps extends ViewDeps {
   /** Called after an order and its OrderPlaced outbox row committed (wakes the relay). */
   onOutboxWrite(): void;
 }
