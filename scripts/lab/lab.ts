@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * What every lab shares: the report a verify fills in (checks and figures, PASS/FAIL), a Kafka
  * client for the local stack, and small polling helpers. A verify never sleeps to assert: it
@@ -136,7 +137,7 @@ export async function ensureLabTopic(
   );
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Polls until `fn` returns a truthy value; throws with the last error after the deadline. */
 export async function until<T>(

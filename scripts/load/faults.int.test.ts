@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killPart, restartPart, startPart, stopPart } from '../stack/control.ts';
 import { apiUrl, auditTarget, bootstrapServers } from '../stack/topology.ts';
@@ -22,7 +23,6 @@ import { christmasStages } from './scenario.ts';
  * (graceful) stop of a consumer is services/payment/test/scaling.int.test.ts.
  */
 const stack = auditTarget;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface FaultRun {
   rush: RushResult;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { makeOrder, random, rateAt, type Stage, totalDuration } from './scenario.ts';
@@ -77,8 +78,6 @@ function summary(h: ReturnType<typeof newHistogram>): LatencySummary {
     meanMs: ms(h.mean),
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Open-model load: arrivals follow the stages' rate on a clock of their own; each one is sent at

@@ -1,6 +1,6 @@
 import type Type from 'typebox';
 import { Compile } from 'typebox/compile';
-import { type AnyEvent, type EventOf, topicEvents } from './events.ts';
+import { type EventOf, topicEvents } from './events.ts';
 import type { TopicName } from './topics.ts';
 
 /** Why a message cannot be decoded; never retriable: the bytes will not change on redelivery. */
@@ -70,11 +70,4 @@ export function decodeEvent<T extends TopicName>(topic: T, value: Buffer | null)
     throw new ContractError(`message on ${topic} is not JSON (${(err as Error).message})`);
   }
   return validateEvent(topic, parsed);
-}
-
-export function isEvent<E extends AnyEvent['type']>(
-  event: AnyEvent,
-  type: E,
-): event is Extract<AnyEvent, { type: E }> {
-  return event.type === type;
 }

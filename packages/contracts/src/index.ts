@@ -1,4 +1,4 @@
-export { ContractError, decodeEvent, encodeEvent, isEvent, validateEvent } from './codec.ts';
+export { ContractError, decodeEvent, encodeEvent, validateEvent } from './codec.ts';
 export type { AnyEvent, EventOf, OrderLine } from './events.ts';
 export {
   OrderConfirmed,

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { isDatabaseUnavailable, POOL_TIMEOUT } from '@akaso/db';
 /**
  * Retry or dead-letter? One rule, in one place, for every consumer:
@@ -127,7 +128,7 @@ export async function retryWhileTransient<T>(
   } = {},
 ): Promise<T> {
   const retry = { ...retryDefaults, ...opts.retry };
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => delay(ms));
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

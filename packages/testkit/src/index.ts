@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Admin,
   createKafka,
@@ -83,8 +84,6 @@ export interface OrderView {
   paymentIntentId: string | null;
   history: { status: string; reason: string | null }[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function eventually<T>(
   what: string,

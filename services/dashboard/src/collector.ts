@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Admin, describeGroupMembers, type GroupMember, type Kafka } from '@akaso/kafka';
 import { type FunnelCounts, funnelCounts, funnelPoint, funnelStages, pushPoint } from './funnel.ts';
 import { computeLag, totalLag } from './lag.ts';
@@ -33,7 +34,6 @@ export interface Collector {
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function defaultFetchMetrics(url: string): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '@akaso/config';
 import { type AnyEvent, newEvent } from '@akaso/contracts';
 import { AppError } from '@akaso/service';
@@ -42,7 +43,6 @@ const input: PlaceOrderInput = {
   paymentMethod: 'pm_card_visa',
 };
 const lines = [{ burgerId: 'classic', name: 'Classic Burger', quantity: 2, unitPriceCents: 297 }];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const stockReserved = (o: OrderPlaced) =>
   newEvent('StockReserved', o, {
