@@ -26,9 +26,9 @@ import { defaultScale, runningInstances, startServices, stopServices } from '../
 import { startStack } from '../stack/stack.ts';
 import {
   apiUrl,
+  auditTarget,
   bootstrapServers,
   host,
-  mailpitUrl,
   postgresServerUrl,
   serviceBasePorts,
 } from '../stack/topology.ts';
@@ -222,9 +222,8 @@ async function runCase(mode: 'async' | 'sync', name: string) {
   const auditStarted = Date.now();
   const audit = await auditRun({
     runId,
-    postgresUrl: postgresServerUrl,
-    mailpitUrl,
-    brokers: bootstrapServers,
+    // The local stack, charge counter included: a double charge at the provider fails the run.
+    ...auditTarget,
     drainTimeoutMs: 120_000,
     log: (l) => console.error(`  ${l}`),
   });
@@ -259,7 +258,14 @@ async function runCase(mode: 'async' | 'sync', name: string) {
       total: perOrder({ total: sum(kafkaByApi) }, orders).total ?? null,
       ...perOrder(kafkaByApi, orders),
     },
-    audit: { ok: audit.ok, violations: audit.violations.slice(0, 20), orders: audit.orders, dlq: audit.dlq },
+    audit: {
+      ok: audit.ok,
+      violations: audit.violations.slice(0, 20),
+      stillDraining: audit.stillDraining,
+      orders: audit.orders,
+      provider: audit.provider,
+      dlq: audit.dlq,
+    },
   };
 }
 
@@ -356,7 +362,15 @@ for (const c of cases) {
   console.log(`${c.name}: transactions/order by database: ${top(r.pgTransactionsPerOrder)}`);
   console.log(`${c.name}: Kafka requests/order by API: ${top(r.kafkaRequestsPerOrder)}`);
 }
-console.log(row('audit', (r) => (r.audit.ok ? 'pass' : 'FAIL')));
+console.log(
+  row('audit', (r) =>
+    r.audit.violations.length > 0 ? 'FAIL' : r.audit.stillDraining ? 'still draining' : 'pass',
+  ),
+);
+for (const [name, r] of Object.entries(results)) {
+  if (r.audit.stillDraining) console.log(`${name}: no violation, ${r.audit.stillDraining}`);
+  for (const v of r.audit.violations.slice(0, 5)) console.log(`${name}: VIOLATION ${v}`);
+}
 console.log(
   `\nsync/async time-to-accept p99: ${report.ratios.syncOverAsyncTimeToAcceptP99 ?? '-'}×   written: ${file}`,
 );
