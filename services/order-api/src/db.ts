@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import { createPool, type Pool } from '@akaso/db';
 import { PrismaClient } from './generated/prisma/client.ts';
 
 export type Db = PrismaClient;
@@ -9,7 +9,7 @@ export interface Database {
   /** Prisma for the reads and the status changes. */
   prisma: Db;
   /** The same pool, for the one hot statement Prisma would spread over ~8 round trips. */
-  pool: pg.Pool;
+  pool: Pool;
   close(): Promise<void>;
 }
 
@@ -23,11 +23,13 @@ export function createDatabase(
   max: number,
   opts: { name?: string; acquireTimeoutMs?: number } = {},
 ): Database {
-  const pool = new pg.Pool({
+  // createPool: the one place a pool is made, with the listener that keeps an idle connection
+  // killed by a PostgreSQL restart from crashing the process (it crashed order-api mid-rush).
+  const pool = createPool({
     connectionString,
     max,
-    application_name: opts.name ?? 'order-api',
-    connectionTimeoutMillis: opts.acquireTimeoutMs ?? 2_000,
+    name: opts.name ?? 'order-api',
+    acquireTimeoutMs: opts.acquireTimeoutMs ?? 2_000,
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
