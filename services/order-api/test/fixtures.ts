@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createLogger } from '@akaso/config';
 import { migrateDatabase } from '@akaso/service';
-import { stack, withDb } from '@akaso/testkit';
+import { api, order, stack, withDb } from '@akaso/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { PlaceOrderArgument } from '../src/orders/place-order.ts';
@@ -18,6 +18,13 @@ export interface Accepted {
   quota: { remaining: number; used: number; nextFreeAt: string | null };
   links: { self: string; events: string };
 }
+
+/** POST /orders of the user's order (testkit's `order` defaults, `over` replacing fields). */
+export const postOrder = <T = Accepted>(
+  userId: string,
+  over: Parameters<typeof order>[1] = {},
+  path = '/orders',
+) => api<T>(path, { method: 'POST', body: order(userId, over) });
 
 /** The payment service's rows for an order (its own database). */
 export async function paymentsFor(

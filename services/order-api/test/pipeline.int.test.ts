@@ -15,17 +15,14 @@ import {
   withDb,
 } from '@akaso/testkit';
 import { describe, expect, it } from 'vitest';
-import { type Accepted, paymentsFor } from './fixtures.ts';
+import { type Accepted, paymentsFor, postOrder } from './fixtures.ts';
 
 /** The asynchronous pipeline end to end, through the real stack: the happy path, SSE, both rejections. */
 describe('an order through the whole pipeline', () => {
   it('is accepted at once, becomes confirmed, charges once, sends one confirmation and one receipt, and takes stock', async () => {
     const before = await stock();
     const userId = uniqueUser('happy');
-    const res = await api<Accepted>('/orders', {
-      method: 'POST',
-      body: order(userId, { items: [{ burgerId: 'bacon', quantity: 2 }] }),
-    });
+    const res = await postOrder(userId, { items: [{ burgerId: 'bacon', quantity: 2 }] });
     expect(res.status).toBe(202);
     expect(res.body.status).toBe('received');
     expect(res.body.quota).toMatchObject({ used: 2, remaining: 3 });
@@ -86,10 +83,7 @@ describe('an order through the whole pipeline', () => {
     const saved = (await stock()).cranberry ?? 0;
     await setStock('cranberry', 0);
     try {
-      const res = await api<Accepted>('/orders', {
-        method: 'POST',
-        body: order(userId, { items: [{ burgerId: 'christmas', quantity: 3 }] }),
-      });
+      const res = await postOrder(userId, { items: [{ burgerId: 'christmas', quantity: 3 }] });
       expect(res.status).toBe(202);
       expect(res.body.quota.remaining).toBe(2);
       const done = await waitForTerminal(res.body.orderId);
@@ -112,12 +106,9 @@ describe('an order through the whole pipeline', () => {
 
   it('rejects a declined payment, releases the stock it had reserved, and sends a rejection email', async () => {
     const userId = uniqueUser('declined');
-    const res = await api<Accepted>('/orders', {
-      method: 'POST',
-      body: order(userId, {
-        items: [{ burgerId: 'veggie', quantity: 1 }],
-        paymentMethod: 'pm_card_chargeDeclined',
-      }),
+    const res = await postOrder(userId, {
+      items: [{ burgerId: 'veggie', quantity: 1 }],
+      paymentMethod: 'pm_card_chargeDeclined',
     });
     const done = await waitForTerminal(res.body.orderId);
     expect(done.status).toBe('rejected');

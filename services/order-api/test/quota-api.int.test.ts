@@ -1,6 +1,6 @@
 import { api, order, uniqueUser } from '@akaso/testkit';
 import { describe, expect, it } from 'vitest';
-import { type Accepted, ordersOf } from './fixtures.ts';
+import { type Accepted, ordersOf, postOrder } from './fixtures.ts';
 
 /** The quota as the API answers it: concurrent orders of one user, and the 429 explanation. */
 describe('the 5-burgers-per-24h rule', () => {
@@ -26,10 +26,7 @@ describe('the 5-burgers-per-24h rule', () => {
 
   it('says how many remain and when the next burger frees up', async () => {
     const userId = uniqueUser('limit');
-    const first = await api<Accepted>('/orders', {
-      method: 'POST',
-      body: order(userId, { items: [{ burgerId: 'classic', quantity: 4 }] }),
-    });
+    const first = await postOrder(userId, { items: [{ burgerId: 'classic', quantity: 4 }] });
     expect(first.status).toBe(202);
     const over = await api<{ code: string; remaining: number; nextFreeAt: string; availableAt: string }>(
       '/orders',

@@ -1,15 +1,16 @@
-import { api, chargesForOrder, mailsFor, type OrderView, order, uniqueUser, withDb } from '@akaso/testkit';
+import { api, chargesForOrder, mailsFor, type OrderView, uniqueUser, withDb } from '@akaso/testkit';
 import { describe, expect, it } from 'vitest';
-import { type Accepted, paymentsFor } from './fixtures.ts';
+import { type Accepted, paymentsFor, postOrder } from './fixtures.ts';
 
 /** The synchronous baseline (`?mode=sync`) through the real stack: same effects, one answer when done. */
 describe('an order through the whole pipeline', () => {
   it('runs the synchronous baseline end to end with the same effects, answering only when done', async () => {
     const userId = uniqueUser('sync');
-    const res = await api<Accepted>('/orders?mode=sync', {
-      method: 'POST',
-      body: order(userId, { items: [{ burgerId: 'cheese', quantity: 2 }] }),
-    });
+    const res = await postOrder(
+      userId,
+      { items: [{ burgerId: 'cheese', quantity: 2 }] },
+      '/orders?mode=sync',
+    );
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('confirmed');
     const view = await api<OrderView & { mode: string }>(`/orders/${res.body.orderId}`);
@@ -26,10 +27,11 @@ describe('an order through the whole pipeline', () => {
   });
 
   it('runs a declined payment through the synchronous baseline too', async () => {
-    const res = await api<Accepted & { reason: string }>('/orders?mode=sync', {
-      method: 'POST',
-      body: order(uniqueUser('syncdecl'), { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' }),
-    });
+    const res = await postOrder<Accepted & { reason: string }>(
+      uniqueUser('syncdecl'),
+      { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' },
+      '/orders?mode=sync',
+    );
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('rejected');
     expect(res.body.reason).toBe('Your card has insufficient funds.');
