@@ -5,6 +5,7 @@ import { kafkaHealth, kafkaVersion, nodeDir, startKafka, stopKafka, wipeKafka } 
 import { dataDir } from './paths.ts';
 import { postgresInfo, startPostgres, stopPostgres, wipePostgres } from './postgres.ts';
 import { consoleReporter, logFile, portOpen, type Reporter, runningPid } from './proc.ts';
+import { readInstanceState } from './readiness.ts';
 import {
   defaultScale,
   instanceName,
@@ -75,7 +76,8 @@ export function wipeStack(): void {
 
 export interface Row {
   part: string;
-  status: 'up' | 'down';
+  /** A service instance that listens but whose /readyz is not 200 is 'not ready', with the reason. */
+  status: 'up' | 'down' | 'not ready';
   where: string;
   logs: string;
 }
@@ -115,10 +117,15 @@ export async function stackStatus(): Promise<Row[]> {
   });
   for (const { service, i } of await runningInstances()) {
     const port = instancePort(service, i);
+    const url = `http://${host}:${port}`;
+    const state = (await portOpen(port)) ? await readInstanceState(url) : null;
     rows.push({
       part: instanceName(service, i),
-      status: (await portOpen(port)) ? 'up' : 'down',
-      where: `http://${host}:${port}${service === 'order-api' ? '  (API docs: /docs)' : ''}`,
+      status: state?.status ?? 'down',
+      where:
+        state?.status === 'not ready'
+          ? `${url}  not ready: ${state.detail}`
+          : `${url}${service === 'order-api' ? '  (API docs: /docs)' : ''}`,
       logs: logFile(instanceName(service, i)),
     });
   }

@@ -262,6 +262,20 @@ function renderFunnel(funnel) {
   );
 }
 
+/** Ready, or not ready with each failing check in the instance's own words (from its /readyz). */
+function readinessCell(t) {
+  const state = t.ready === true ? 'ready' : t.ready === false ? 'not ready' : 'unknown';
+  const reasons = Object.entries(t.failing ?? {}).map(([check, detail]) =>
+    el('div', { class: 'caption', 'data-check': check }, `${check}: ${detail}`),
+  );
+  return el(
+    'td',
+    { 'data-readiness': state, title: t.readiness },
+    el('span', { class: t.ready === true ? '' : 'warn-text' }, state),
+    ...reasons,
+  );
+}
+
 function renderOutbox(outbox, dlq) {
   const rows = outbox.targets.map((t) =>
     el(
@@ -274,6 +288,7 @@ function renderOutbox(outbox, dlq) {
         { class: 'num' },
         t.up ? (t.outboxBacklog === null ? '–' : fmt(t.outboxBacklog)) : 'unreachable',
       ),
+      readinessCell(t),
     ),
   );
   const dlqRows = dlq.map((d) =>
@@ -289,7 +304,14 @@ function renderOutbox(outbox, dlq) {
     el(
       'table',
       {},
-      el('tr', {}, el('th', {}, 'service'), el('th', {}, 'metrics'), el('th', {}, 'unpublished rows')),
+      el(
+        'tr',
+        {},
+        el('th', {}, 'service'),
+        el('th', {}, 'metrics'),
+        el('th', {}, 'unpublished rows'),
+        el('th', {}, 'readiness'),
+      ),
       ...rows,
     ),
     el('h3', {}, 'Dead-letter topics'),

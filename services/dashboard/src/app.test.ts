@@ -71,7 +71,26 @@ const snapshot: Snapshot = {
   outbox: {
     backlog: 4,
     targets: [
-      { url: 'http://127.0.0.1:3000', service: 'order-api', up: true, outboxBacklog: 4, deadLettered: 0 },
+      {
+        url: 'http://127.0.0.1:3000',
+        service: 'order-api',
+        up: true,
+        outboxBacklog: 4,
+        deadLettered: 0,
+        ready: true,
+        failing: {},
+        readiness: 'ready',
+      },
+      {
+        url: 'http://127.0.0.1:3200',
+        service: 'payment',
+        up: true,
+        outboxBacklog: 0,
+        deadLettered: 0,
+        ready: false,
+        failing: { consumer: 'not consuming for 12s: connect ECONNREFUSED 127.0.0.1:5432' },
+        readiness: 'not ready: consumer: not consuming for 12s: connect ECONNREFUSED 127.0.0.1:5432',
+      },
     ],
   },
   dlq: [{ topic: 'orders.dlq', messages: 0 }],

@@ -1,6 +1,7 @@
 import type { Kafka } from '@akaso/kafka';
 import { describe, expect, it } from 'vitest';
 import { createCollector } from './collector.ts';
+import type { ReadyzAnswer } from './readiness.ts';
 
 /** A stand-in for the admin API, driven by the test: which brokers are registered, and the offsets. */
 function fakeCluster() {
@@ -60,7 +61,16 @@ akaso_emails_sent_total{kind="confirmation",service="email"} 2
 
 let now = Date.parse('2026-12-24T12:00:00Z');
 
-function collector(kafka: Kafka, fetchMetrics = async (_url: string) => metrics) {
+const allReady = async (_url: string): Promise<ReadyzAnswer> => ({
+  status: 200,
+  body: { status: 'ok', checks: { database: 'ok', kafka: 'ok', consumer: 'ok' } },
+});
+
+function collector(
+  kafka: Kafka,
+  fetchMetrics = async (_url: string) => metrics,
+  fetchReadiness: (url: string) => Promise<ReadyzAnswer> = allReady,
+) {
   return createCollector({
     now: () => now,
     kafka,
@@ -70,6 +80,7 @@ function collector(kafka: Kafka, fetchMetrics = async (_url: string) => metrics)
     intervalMs: 1000,
     logger: { warn() {} },
     fetchMetrics,
+    fetchReadiness,
   });
 }
 
@@ -91,7 +102,7 @@ describe('the collector', () => {
     expect(s.funnel.totals).toMatchObject({ placed: 5, confirmed: 4, emailed: 2 });
     expect(s.outbox).toMatchObject({
       backlog: 3,
-      targets: [{ service: 'order-api', up: true, outboxBacklog: 3 }],
+      targets: [{ service: 'order-api', up: true, outboxBacklog: 3, ready: true, readiness: 'ready' }],
     });
     expect(s.dlq).toEqual([{ topic: 'inventory.dlq', messages: 2 }]);
     expect(s.errors).toEqual([]);
@@ -122,5 +133,46 @@ describe('the collector', () => {
     });
     expect(s.funnel.totals.placed).toBe(0);
     expect(s.errors).toContain('metrics of http://127.0.0.1:3000: connect ECONNREFUSED');
+  });
+
+  it("shows an instance whose /readyz answers 503 as not ready, with the failing checks' own words", async () => {
+    const { kafka } = fakeCluster();
+    const asked: string[] = [];
+    const s = await collector(kafka, undefined, async (url) => {
+      asked.push(url);
+      return {
+        status: 503,
+        body: {
+          status: 'not ready',
+          checks: { database: 'ok', 'outbox relay': 'cannot publish for 7s: KafkaJSConnectionError' },
+        },
+      };
+    }).snapshot();
+    expect(asked).toEqual(['http://127.0.0.1:3000/readyz']);
+    expect(s.outbox.targets[0]).toMatchObject({
+      up: true,
+      ready: false,
+      failing: { 'outbox relay': 'cannot publish for 7s: KafkaJSConnectionError' },
+      readiness: 'not ready: outbox relay: cannot publish for 7s: KafkaJSConnectionError',
+    });
+  });
+
+  it('says readiness is unknown, not ready or not, for an instance that does not answer', async () => {
+    const { kafka } = fakeCluster();
+    const s = await collector(
+      kafka,
+      async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+    ).snapshot();
+    expect(s.outbox.targets[0]).toMatchObject({
+      up: false,
+      ready: null,
+      failing: {},
+      readiness: 'readiness unknown: connect ECONNREFUSED',
+    });
   });
 });

@@ -1,22 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Admin, describeGroupMembers, type GroupMember, type Kafka } from '@akaso/kafka';
+import type { Admin, Kafka } from '@akaso/kafka';
+import { errorText } from './error-text.ts';
 import { type FunnelCounts, funnelCounts, funnelPoint, funnelStages, pushPoint } from './funnel.ts';
-import { computeLag, totalLag } from './lag.ts';
-import { parsePrometheus, type Sample, sumSamples } from './prometheus.ts';
+import { readCluster } from './read-cluster.ts';
+import { readGroups } from './read-groups.ts';
+import { readTargets } from './read-targets.ts';
+import { readTopics } from './read-topics.ts';
+import { defaultFetchReadiness, type ReadyzAnswer } from './readiness.ts';
 import { detectRebalances, type GroupView, newRebalanceTracker, type RebalanceEvent } from './rebalances.ts';
-import type { BrokerView, GroupViewBody, Snapshot, TargetView, TopicView } from './snapshot.ts';
+import type { Snapshot } from './snapshot.ts';
 
 export interface CollectorOptions {
   kafka: Kafka;
   /** host:port of every broker the cluster should have (KAFKA_BROKERS). */
   configuredBrokers: string[];
-  /** Base URLs of the service instances; their /metrics are read. */
+  /** Base URLs of the service instances; their /metrics and /readyz are read. */
   serviceUrls: string[];
   /** The pipeline's groups are always shown; other groups only while they have members. */
   pipelineGroups: string[];
   intervalMs: number;
   logger: { warn(obj: object, msg?: string): void };
   fetchMetrics?: (url: string) => Promise<string>;
+  /** GET /readyz of an instance (status and JSON body); asked in the same poll as /metrics. */
+  fetchReadiness?: (url: string) => Promise<ReadyzAnswer>;
   /** Polling stops this long after the last request for a snapshot (nobody is watching). */
   idleAfterMs?: number;
   /** Points of the funnel chart and rebalances kept. */
@@ -33,8 +39,6 @@ export interface Collector {
   stop(): Promise<void>;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 async function defaultFetchMetrics(url: string): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -42,12 +46,13 @@ async function defaultFetchMetrics(url: string): Promise<string> {
 }
 
 /**
- * Polls the real cluster and the services' metrics into a snapshot. Each part is read on its
+ * Polls the real cluster and the services' metrics and readiness into a snapshot. Each part is read on its
  * own: a broker that is down or a service that does not answer leaves a gap and an entry in
  * `errors`, never a made-up number.
  */
 export function createCollector(opts: CollectorOptions): Collector {
   const fetchMetrics = opts.fetchMetrics ?? defaultFetchMetrics;
+  const fetchReadiness = opts.fetchReadiness ?? defaultFetchReadiness;
   const idleAfterMs = opts.idleAfterMs ?? 30_000;
   const keepPoints = opts.keepPoints ?? 120;
   const keepRebalances = opts.keepRebalances ?? 30;
@@ -74,193 +79,6 @@ export function createCollector(opts: CollectorOptions): Collector {
     return a;
   }
 
-  async function readCluster(a: Admin, errors: string[]) {
-    try {
-      const cluster = await a.describeCluster();
-      const up = new Map(cluster.brokers.map((b) => [`${b.host}:${b.port}`, b.nodeId]));
-      for (const [address, id] of up) knownIds.set(address, id);
-      const addresses = [...new Set([...opts.configuredBrokers, ...up.keys(), ...knownIds.keys()])];
-      const brokers: BrokerView[] = addresses.map((address) => {
-        const nodeId = up.get(address) ?? knownIds.get(address) ?? null;
-        return {
-          nodeId,
-          address,
-          configured: opts.configuredBrokers.includes(address),
-          up: up.has(address),
-          controller: nodeId !== null && nodeId === cluster.controller,
-          leaderOf: 0,
-        };
-      });
-      brokers.sort((x, y) => (x.nodeId ?? 1e9) - (y.nodeId ?? 1e9) || x.address.localeCompare(y.address));
-      return { clusterId: cluster.clusterId, controllerId: cluster.controller, brokers };
-    } catch (err) {
-      errors.push(`cluster metadata: ${errorText(err)}`);
-      return null;
-    }
-  }
-
-  async function readTopics(a: Admin, errors: string[]): Promise<TopicView[]> {
-    let names: string[];
-    try {
-      names = (await a.listTopics()).filter((t) => !t.startsWith('__')).sort();
-    } catch (err) {
-      errors.push(`topics: ${errorText(err)}`);
-      return [];
-    }
-    let metadata: Awaited<ReturnType<Admin['fetchTopicMetadata']>>['topics'] = [];
-    try {
-      metadata = (await a.fetchTopicMetadata({ topics: names })).topics;
-    } catch (err) {
-      errors.push(`topic metadata: ${errorText(err)}`);
-    }
-    const offsets = await Promise.all(
-      names.map((t) =>
-        a.fetchTopicOffsets(t).catch((err: unknown) => {
-          errors.push(`end offsets of ${t}: ${errorText(err)}`);
-          return null;
-        }),
-      ),
-    );
-    return names.map((name, i) => {
-      const meta = metadata.find((m) => m.name === name);
-      const bounds = new Map((offsets[i] ?? []).map((o) => [o.partition, o]));
-      const partitions = (meta?.partitions ?? [])
-        .map((p) => {
-          const b = bounds.get(p.partitionId);
-          return {
-            partition: p.partitionId,
-            leader: p.leader,
-            replicas: [...p.replicas].sort((x, y) => x - y),
-            isr: [...p.isr].sort((x, y) => x - y),
-            underReplicated: p.isr.length < p.replicas.length,
-            startOffset: b ? Number(b.low) : null,
-            endOffset: b ? Number(b.high) : null,
-          };
-        })
-        .sort((x, y) => x.partition - y.partition);
-      return {
-        name,
-        dlq: name.endsWith('.dlq'),
-        messages: partitions.reduce((sum, p) => sum + (p.endOffset ?? 0), 0),
-        underReplicated: partitions.filter((p) => p.underReplicated).length,
-        partitions,
-      };
-    });
-  }
-
-  /** null when the groups could not be listed at all (e.g. their coordinator just died). */
-  async function readGroups(
-    a: Admin,
-    topics: TopicView[],
-    errors: string[],
-  ): Promise<GroupViewBody[] | null> {
-    let described: { groupId: string; state: string; members: GroupMember[] }[];
-    try {
-      const listed = (await a.listGroups()).groups
-        .filter((g) => g.protocolType === 'consumer' || g.protocolType === '')
-        .map((g) => g.groupId);
-      const ids = [...new Set([...opts.pipelineGroups, ...listed])];
-      // One DescribeGroups per group (a handful): members with their assignments decoded.
-      described = await Promise.all(
-        ids.map(async (groupId) => ({ groupId, ...(await describeGroupMembers(a, groupId)) })),
-      );
-    } catch (err) {
-      errors.push(`consumer groups (showing the last ones read): ${errorText(err)}`);
-      return null;
-    }
-    const shown = described.filter(
-      (g) => (opts.pipelineGroups.includes(g.groupId) && g.state !== 'Dead') || g.members.length > 0,
-    );
-    const order = (id: string) => {
-      const i = opts.pipelineGroups.indexOf(id);
-      return i === -1 ? opts.pipelineGroups.length : i;
-    };
-    shown.sort((x, y) => order(x.groupId) - order(y.groupId) || x.groupId.localeCompare(y.groupId));
-    return Promise.all(
-      shown.map(async (g) => {
-        const owners = new Map<string, string>();
-        for (const m of g.members) {
-          for (const [topic, parts] of Object.entries(m.assignment)) {
-            for (const p of parts) owners.set(`${topic}:${p}`, m.memberId);
-          }
-        }
-        const view: GroupViewBody = {
-          groupId: g.groupId,
-          state: g.state,
-          members: g.members.map((m) => ({
-            memberId: m.memberId,
-            clientId: m.clientId,
-            host: m.host,
-            assignment: Object.fromEntries(
-              Object.entries(m.assignment).map(([t, ps]) => [t, [...ps].sort((x, y) => x - y)]),
-            ),
-          })),
-          partitions: [],
-          totalLag: 0,
-        };
-        try {
-          const committed = await a.fetchOffsets({ groupId: g.groupId });
-          const groupTopics = new Set([
-            ...committed.map((c) => c.topic),
-            ...g.members.flatMap((m) => Object.keys(m.assignment)),
-          ]);
-          for (const topic of [...groupTopics].sort()) {
-            const t = topics.find((x) => x.name === topic);
-            if (!t) continue;
-            const bounds = t.partitions
-              .filter((p) => p.endOffset !== null)
-              .map((p) => ({
-                partition: p.partition,
-                low: String(p.startOffset ?? 0),
-                high: String(p.endOffset),
-              }));
-            const lags = computeLag(bounds, committed.find((c) => c.topic === topic)?.partitions ?? []);
-            for (const l of lags) {
-              view.partitions.push({ topic, ...l, owner: owners.get(`${topic}:${l.partition}`) ?? null });
-            }
-          }
-          view.totalLag = totalLag(view.partitions);
-        } catch (err) {
-          view.error = `committed offsets: ${errorText(err)}`;
-          errors.push(`${g.groupId}: ${view.error}`);
-        }
-        return view;
-      }),
-    );
-  }
-
-  async function readTargets(errors: string[]) {
-    return Promise.all(
-      opts.serviceUrls.map(async (url) => {
-        let samples: Sample[];
-        try {
-          samples = parsePrometheus(await fetchMetrics(`${url.replace(/\/$/, '')}/metrics`));
-        } catch (err) {
-          errors.push(`metrics of ${url}: ${errorText(err)}`);
-          const target: TargetView = {
-            url,
-            service: null,
-            up: false,
-            error: errorText(err),
-            outboxBacklog: null,
-            deadLettered: 0,
-          };
-          return { target, counts: null };
-        }
-        const service = samples.find((s) => s.labels.service)?.labels.service ?? null;
-        const hasBacklog = samples.some((s) => s.name === 'akaso_outbox_backlog');
-        const target: TargetView = {
-          url,
-          service,
-          up: true,
-          outboxBacklog: hasBacklog ? sumSamples(samples, 'akaso_outbox_backlog') : null,
-          deadLettered: sumSamples(samples, 'akaso_dead_lettered_total'),
-        };
-        return { target, counts: funnelCounts(samples) };
-      }),
-    );
-  }
-
   async function poll(): Promise<Snapshot> {
     const errors: string[] = [];
     const now = new Date(clock());
@@ -271,11 +89,11 @@ export function createCollector(opts: CollectorOptions): Collector {
       errors.push(`kafka: ${errorText(err)}`);
     }
     const [cluster, topics, targets] = await Promise.all([
-      a ? readCluster(a, errors) : Promise.resolve(null),
+      a ? readCluster(a, opts.configuredBrokers, knownIds, errors) : Promise.resolve(null),
       a ? readTopics(a, errors) : Promise.resolve([]),
-      readTargets(errors),
+      readTargets({ serviceUrls: opts.serviceUrls, fetchMetrics, fetchReadiness }, errors),
     ]);
-    const read = a ? await readGroups(a, topics, errors) : null;
+    const read = a ? await readGroups(a, topics, opts.pipelineGroups, errors) : null;
     // A failed read keeps the last groups on screen (flagged in errors) rather than blanking the
     // panel for the few seconds a coordinator moves; they take no part in rebalance detection.
     const groups = read ?? latest?.groups ?? [];

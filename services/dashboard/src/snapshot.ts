@@ -2,7 +2,8 @@ import Type from 'typebox';
 
 /**
  * GET /api/snapshot: everything the dashboard page shows, as one JSON document, refreshed about
- * once a second from the real cluster (Kafka admin API) and the services' Prometheus /metrics.
+ * once a second from the real cluster (Kafka admin API) and the services' Prometheus /metrics
+ * and /readyz.
  * The page is only a view of it; labs and scripts can read it too.
  */
 const Broker = Type.Object({
@@ -84,6 +85,13 @@ const Target = Type.Object({
   error: Type.Optional(Type.String()),
   outboxBacklog: Type.Union([Type.Number(), Type.Null()]),
   deadLettered: Type.Number({ description: 'akaso_dead_lettered_total of this instance' }),
+  ready: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'GET /readyz answered 200; null when it could not be read at all',
+  }),
+  failing: Type.Record(Type.String(), Type.String(), {
+    description: 'the readiness checks that fail, with the reason the instance gives',
+  }),
+  readiness: Type.String({ description: '"ready", or "not ready: <check>: <reason>; …" for people' }),
 });
 
 export const SnapshotBody = Type.Object({

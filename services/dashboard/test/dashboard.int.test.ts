@@ -48,6 +48,11 @@ describe('the pipeline dashboard', () => {
       const members = page.locator(`[data-testid=group][data-group="${group}"] [data-testid=member]`);
       expect(await members.first().textContent()).toMatch(/owns .*\[\d/);
     }
+    // Every instance's readiness, read from its /readyz: the running stack's four are ready.
+    await expect
+      .poll(() => page.locator('[data-readiness=ready]').count(), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(4);
+    expect(await page.locator('[data-readiness="not ready"]').count()).toBe(0);
     // Every panel the workshop's labs refer to, by its title.
     for (const title of ['Cluster', 'Topics', 'Consumer groups', 'Rebalances', 'Funnel', 'Outbox & DLQ']) {
       await expect.poll(() => page.getByRole('heading', { name: title, exact: true }).count()).toBe(1);
