@@ -8,7 +8,8 @@ import { stackStatus, startStack, stopStack } from '../../scripts/stack/stack.ts
  * so a test run leaves no process behind. AKASO_KEEP_STACK=1 keeps a stack the run started.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  const infraWasUp = (await stackStatus()).every((row) => row.status === 'up');
+  // 'not ready' counts as running: a service waiting for a dependency is the user's stack, not ours to stop.
+  const infraWasUp = (await stackStatus()).every((row) => row.status !== 'down');
   await startStack(consoleReporter);
   return async () => {
     if (!infraWasUp && process.env.AKASO_KEEP_STACK !== '1') await stopStack(consoleReporter);

@@ -95,17 +95,22 @@ export async function startServiceInstance(
   const name = instanceName(service, i);
   const port = instancePort(service, i);
   if (runningPid(name) !== null && (await ready(port).catch(() => false))) return;
+  // Running but not ready (waiting for a dependency): it recovers by itself; a second process on
+  // the same port would only fail. Wait for it instead.
+  const alreadyRunning = runningPid(name) !== null && (await portOpen(port));
   // Runs the TypeScript sources directly (Node 24 strips types); the "development" export
   // condition makes @akaso/* packages resolve to their src/ too. Docker runs the built dist/.
-  startDetached(
-    name,
-    process.execPath,
-    ['--conditions=development', join(repoRoot, 'services', service, 'src', 'main.ts')],
-    {
-      cwd: join(repoRoot, 'services', service),
-      env: serviceEnv(service, i, extraEnv),
-    },
-  );
+  if (!alreadyRunning) {
+    startDetached(
+      name,
+      process.execPath,
+      ['--conditions=development', join(repoRoot, 'services', service, 'src', 'main.ts')],
+      {
+        cwd: join(repoRoot, 'services', service),
+        env: serviceEnv(service, i, extraEnv),
+      },
+    );
+  }
   await waitFor(
     `${name} on port ${port} (log: ${logFile(name)})`,
     async () => {
