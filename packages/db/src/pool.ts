@@ -24,9 +24,13 @@ export function createPool(opts: PoolOptions): Pool {
     application_name: opts.name,
     connectionTimeoutMillis: opts.acquireTimeoutMs ?? 10_000,
   });
-  // An idle connection killed by a server restart emits 'error' on the pool: without a
-  // listener that would crash the process. The pool has already discarded it.
+  // A connection killed by a server restart (57P01) emits 'error': on the pool when it is idle
+  // (the pool has already discarded it), on the client itself when it is checked out between two
+  // queries (a transaction computing, Prisma holding it). Without listeners either crashes the
+  // process (it took order-api down in the fault matrix); with them, the next query on that
+  // client fails as a transient error, and the client is destroyed when released broken.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
