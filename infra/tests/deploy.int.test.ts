@@ -12,19 +12,22 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../scripts/stack/paths.ts';
+import { cacheDir, repoRoot } from '../../scripts/stack/paths.ts';
 import { waitFor } from '../../scripts/stack/proc.ts';
 import { instancePort, type ServiceName, serviceEnv } from '../../scripts/stack/services.ts';
 
 // The Dockerfile's steps, run here without Docker, as a build would run them: on a copy of the
-// build context that honours .dockerignore, `pnpm fetch` from the lockfile alone into a fresh
-// store, `install --offline` from that store only, build, `pnpm deploy` one service with
+// build context that honours .dockerignore, `pnpm fetch` from the lockfile alone into a store of
+// its own, `install --offline` from that store only, build, `pnpm deploy` one service with
 // production dependencies only; then the deployed folder runs as an unprivileged user in a folder
 // it cannot write (the image's /app belongs to root), and the image's HEALTHCHECK command runs.
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 const work = mkdtempSync(join(tmpdir(), 'akaso-deploy-'));
 const context = join(work, 'repo');
-const store = join(work, 'store');
+// The store is a separate one (not the workspace's), kept between runs like the other caches:
+// `pnpm fetch` fills it from the lockfile alone and downloads only what is new. A fresh store on
+// every run re-downloaded every package and took over 10 minutes on a busy machine.
+const store = join(cacheDir, 'deploy-test-store');
 
 function pnpm(args: string[], cwd = context) {
   const execpath = process.env.npm_execpath;
@@ -32,7 +35,7 @@ function pnpm(args: string[], cwd = context) {
   const res = spawnSync(cmd, argv, {
     cwd,
     encoding: 'utf8',
-    timeout: 600_000,
+    timeout: 1_200_000,
     env: { ...process.env, CI: 'true', npm_config_store_dir: store },
   });
   if (res.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed:\n${res.stdout}\n${res.stderr}`);
@@ -95,7 +98,7 @@ beforeAll(() => {
   }
   const ignored = dockerignore(readFileSync(join(repoRoot, '.dockerignore'), 'utf8'));
   // COPY pnpm-lock.yaml pnpm-workspace.yaml ./ + COPY infra/patches, then pnpm fetch: the lockfile
-  // alone must bring every package into the (fresh) store.
+  // alone must bring every package into the store.
   mkdirSync(context, { recursive: true });
   for (const file of ['pnpm-lock.yaml', 'pnpm-workspace.yaml'])
     copyFileSync(join(repoRoot, file), join(context, file));
@@ -108,7 +111,7 @@ beforeAll(() => {
   });
   pnpm(['install', '--frozen-lockfile', '--offline']);
   pnpm(['build']);
-}, 900_000);
+}, 1_500_000);
 
 describe('the build context', () => {
   it('leaves out what .dockerignore names, local secrets included', () => {
