@@ -1,6 +1,7 @@
 import type { AnyEvent } from '@akaso/contracts';
 import type { Pool } from '@akaso/db';
 import { retryWhileTransient } from '@akaso/kafka';
+import { withClientSpan } from '@akaso/observability';
 import type { Transporter } from 'nodemailer';
 import { type Mail, mailFor } from './templates.ts';
 
@@ -29,15 +30,22 @@ export function createEmailService(deps: {
   async function send(orderId: string, mail: Mail): Promise<string> {
     if (deps.latencyMs > 0) await new Promise((r) => setTimeout(r, deps.latencyMs));
     const messageId = `<${orderId}.${mail.kind}@akaso-burger.example>`;
-    await deps.transport.sendMail({
-      from: deps.from,
-      to: mail.to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      messageId,
-      headers: { 'X-Akaso-Order-Id': orderId, 'X-Akaso-Mail-Kind': mail.kind },
-    });
+    // nodemailer has no instrumentation: a client span in the order's trace (observability).
+    await withClientSpan(
+      'smtp send',
+      { 'akaso.mail.kind': mail.kind, 'akaso.order_id': orderId },
+      orderId,
+      () =>
+        deps.transport.sendMail({
+          from: deps.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId,
+          headers: { 'X-Akaso-Order-Id': orderId, 'X-Akaso-Mail-Kind': mail.kind },
+        }),
+    );
     return messageId;
   }
 

@@ -21,6 +21,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** Mailpit's web inbox, linked from the storefront. */
   mailpitWebUrl: string;
+  /** Jaeger's UI, where the storefront links each order's trace. */
+  jaegerWebUrl?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -53,6 +55,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(menuRoutes, { orders: deps.orders });
   await app.register(orderRoutes, { orders: deps.orders, placeSync: deps.placeSync, feed: deps.feed });
-  await app.register(storefrontRoutes, { mailpitWebUrl: deps.mailpitWebUrl });
+  await app.register(storefrontRoutes, {
+    mailpitWebUrl: deps.mailpitWebUrl,
+    jaegerWebUrl: deps.jaegerWebUrl,
+  });
   return base;
 }

@@ -1,0 +1,6 @@
+export type { TracingConfig } from './config.ts';
+export { tracingConfig, tracingConfigSchema } from './config.ts';
+export type { TracedDelivery, TracedRow } from './kafka-spans.ts';
+export { traceBatch, traceHeaders, tracePublish } from './kafka-spans.ts';
+export { activeTraceId, inOrderTrace, nameServerSpan, withClientSpan } from './spans.ts';
+export { shutdownTracing, tracingEnabled } from './state.ts';
