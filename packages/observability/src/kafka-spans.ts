@@ -76,10 +76,14 @@ export async function traceBatch<T>(
   const parents = deliveries.map((d) => propagation.extract(ROOT_CONTEXT, d.headers));
   const first = deliveries[0] as TracedDelivery;
   const topics = [...new Set(deliveries.map((d) => d.topic))].join(',');
-  const links: Link[] = parents.flatMap((p) => {
-    const linked = trace.getSpanContext(p);
-    return linked ? [{ context: linked }] : [];
-  });
+  // One delivery: its context is the parent (a link to it too would only repeat it).
+  const links: Link[] =
+    deliveries.length === 1
+      ? []
+      : parents.flatMap((p) => {
+          const linked = trace.getSpanContext(p);
+          return linked ? [{ context: linked }] : [];
+        });
   const batchParent = deliveries.length === 1 ? (parents[0] as Context) : ROOT_CONTEXT;
   const batch = t.startSpan(
     `process ${topics}`,

@@ -31,7 +31,11 @@ export function instrumentations(): Instrumentation[] {
     }),
     // requireParentSpan: the outbox relay polls and the readiness check queries all day;
     // only queries made for a request or a consumed batch become spans.
-    new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    new PgInstrumentation({
+      requireParentSpan: true,
+      ignoreConnectSpans: true,
+      enhancedDatabaseReporting: false,
+    }),
   ];
 }
 

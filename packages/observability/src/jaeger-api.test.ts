@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ancestry, isHop, type TraceSpan } from './jaeger-api.ts';
+
+const span = (spanId: string, parentId: string | null, operation: string, startUs: number): TraceSpan => ({
+  spanId,
+  parentId,
+  service: 'x',
+  operation,
+  startUs,
+  durationUs: 1,
+  tags: {},
+});
+
+describe('ancestry', () => {
+  const spans = [
+    span('a', null, 'POST /orders', 0),
+    span('b', 'a', 'pg.query:SELECT order_api', 1),
+    span('c', 'a', 'send orders', 2),
+    span('d', 'c', 'process orders', 3),
+    span('e', 'zz', 'process payments', 4),
+  ];
+
+  it('walks CHILD_OF parents up to the root, root first', () => {
+    expect(ancestry(spans, spans[3] as TraceSpan).map((s) => s.spanId)).toEqual(['a', 'c', 'd']);
+  });
+
+  it('stops at a parent the trace does not hold (not exported yet)', () => {
+    expect(ancestry(spans, spans[4] as TraceSpan).map((s) => s.spanId)).toEqual(['e']);
+  });
+
+  it('counts messaging, provider and entry spans as hops, database calls not', () => {
+    expect(spans.filter(isHop).map((s) => s.spanId)).toEqual(['a', 'c', 'd', 'e']);
+  });
+});
