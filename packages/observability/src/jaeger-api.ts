@@ -86,3 +86,25 @@ export function ancestry(spans: readonly TraceSpan[], span: TraceSpan): TraceSpa
 /** The order's hops: its messaging and provider spans, in causal order (a chain's links). */
 export const isHop = (s: TraceSpan) =>
   /^(POST \/orders|send |process |payment provider|smtp )/.test(s.operation);
+
+export interface HopSegment {
+  /** `service operation` of the hop the segment starts at. */
+  hop: string;
+  /** From this hop's start to the next hop's start (the last: to its own end). */
+  ms: number;
+}
+
+/**
+ * Where an order's time went, along the causal chain that ends at `last` (e.g. the confirmation
+ * mail): one segment per hop. A `send` segment is the time the event spent between the relay's
+ * publish and the consumer taking it up (in Kafka, in the fetch, in the batcher); a `process`
+ * segment is the consumer's work until it published the next event, third parties included.
+ */
+export function hopSegments(spans: readonly TraceSpan[], last: TraceSpan): HopSegment[] {
+  const chain = ancestry(spans, last).filter(isHop);
+  return chain.map((s, i) => {
+    const next = chain[i + 1];
+    const endUs = next ? next.startUs : s.startUs + s.durationUs;
+    return { hop: `${s.service} ${s.operation}`, ms: Math.max(0, (endUs - s.startUs) / 1000) };
+  });
+}
