@@ -119,13 +119,14 @@ function stackCpuSeconds(): Record<string, number> {
     const s = pid ? stat(pid) : null;
     if (s) add(name, ((s.f[11] ?? 0) + (s.f[12] ?? 0)) / ticks); // utime, stime
   }
-  // PostgreSQL: the postmaster with its reaped children (cutime, cstime) plus live backends.
+  // PostgreSQL: the postmaster with its reaped children (cutime, cstime) plus live backends —
+  // this stack's only: other clusters on the machine (AKASO_PORT_OFFSET) are not its cost.
   const master = postmasterPid();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     const s = stat(pid);
-    if (s?.comm !== 'postgres') continue;
+    if (s?.comm !== 'postgres' || (pid !== master && s.f[1] !== master)) continue;
     add(
       'postgres',
       ((s.f[11] ?? 0) + (s.f[12] ?? 0) + (pid === master ? (s.f[13] ?? 0) + (s.f[14] ?? 0) : 0)) / ticks,

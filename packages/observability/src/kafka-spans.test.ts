@@ -75,6 +75,14 @@ describe('traceBatch', () => {
     expect(traceIdOf(headers.o3)).toBe(batch?.spanContext().traceId);
   });
 
+  it('starts no trace for messages that carry none', async () => {
+    const out = await traceBatch('inventory', [delivery('o1', {}), delivery('o2', {}, '2')], async () =>
+      traceHeaders('o1'),
+    );
+    expect(out).toEqual({});
+    expect(await finished()).toEqual([]);
+  });
+
   it('marks every span of a failed call as an error and rethrows', async () => {
     await expect(
       traceBatch('payment', [delivery('o1', { traceparent: traceparent(T1, 'a'.repeat(16)) })], async () => {

@@ -74,6 +74,9 @@ export async function traceBatch<T>(
   if (!tracingEnabled() || deliveries.length === 0) return handle();
   const t = tracer();
   const parents = deliveries.map((d) => propagation.extract(ROOT_CONTEXT, d.headers));
+  // Messages published untraced (tracing off at the producer, a lab's own topic) start no trace:
+  // a trace begins where an order does, at POST /orders.
+  if (!parents.some(hasSpan)) return handle();
   const first = deliveries[0] as TracedDelivery;
   const topics = [...new Set(deliveries.map((d) => d.topic))].join(',');
   // One delivery: its context is the parent (a link to it too would only repeat it).
