@@ -56,16 +56,25 @@ if (lingers.length === 0 || lingers.some((l) => !Number.isInteger(l) || l < 0)) 
   throw new Error(`--linger expects a comma-separated list of milliseconds, got ${values.linger}`);
 }
 const tracings = values.tracing.split(',').map((t) => t.trim());
-if (tracings.length === 0 || tracings.some((t) => !/^(on|off|0(\.\d+)?|1)$/.test(t))) {
+if (tracings.length === 0 || tracings.some((t) => !/^(on|off|all|0(\.\d+)?|1)$/.test(t))) {
   throw new Error(
-    `--tracing expects a comma-separated list of on, off or a ratio 0..1, got ${values.tracing}`,
+    `--tracing expects a comma-separated list of on, off, all or a ratio 0..1, got ${values.tracing}`,
   );
 }
-/** The services' tracing settings for one --tracing value (their config schema's names). */
-const tracingEnv = (t: string): Record<string, string> =>
-  t === 'off'
-    ? { OTEL_SDK_DISABLED: 'true' }
-    : { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_SAMPLER_ARG: t === 'on' ? '1' : t };
+/**
+ * The services' tracing settings for one --tracing value (their config schema's names): `on` is
+ * the default configuration (every order, at most TRACES_MAX_PER_SECOND new traces a second),
+ * `all` every order whatever the rate, a ratio that share of the orders without a cap.
+ */
+const tracingEnv = (t: string): Record<string, string> => {
+  if (t === 'off') return { OTEL_SDK_DISABLED: 'true' };
+  if (t === 'on') return { OTEL_SDK_DISABLED: 'false' };
+  return {
+    OTEL_SDK_DISABLED: 'false',
+    OTEL_TRACES_SAMPLER_ARG: t === 'all' ? '1' : t,
+    TRACES_MAX_PER_SECOND: '0',
+  };
+};
 /** The runs: sync once, async once per linger and once per other tracing; same offered load. */
 interface BenchCase {
   name: string;

@@ -15,6 +15,9 @@ export function tracingConfig() {
     // Parent-based ratio sampling: a new trace (POST /orders) is kept with this probability and
     // every later hop follows the decision carried in `traceparent`, so a trace is whole or absent.
     OTEL_TRACES_SAMPLER_ARG: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
+    // And at most this many new traces a second per process (0: no cap): every order at a
+    // workshop's pace, a bounded cost in a rush (`pnpm bench --tracing`: see docs/workshop/13).
+    TRACES_MAX_PER_SECOND: Type.Number({ minimum: 0, default: 10 }),
     // Defaults to the service's package name (@akaso/payment → payment).
     OTEL_SERVICE_NAME: Type.Optional(Type.String({ minLength: 1 })),
   };

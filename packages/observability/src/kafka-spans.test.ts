@@ -75,7 +75,12 @@ describe('traceBatch', () => {
     expect(traceIdOf(headers.o3)).toBe(batch?.spanContext().traceId);
   });
 
-  it('starts no trace for messages that carry none', async () => {
+  it('starts no trace for messages that carry none, or an unsampled one', async () => {
+    const unsampled = `00-${T1}-${'a'.repeat(16)}-00`;
+    await traceBatch('inventory', [delivery('o1', { traceparent: unsampled })], async () =>
+      expect(traceHeaders('o1')).toEqual({}),
+    );
+    expect(await finished()).toEqual([]);
     const out = await traceBatch('inventory', [delivery('o1', {}), delivery('o2', {}, '2')], async () =>
       traceHeaders('o1'),
     );

@@ -8,6 +8,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   trace,
 } from '@opentelemetry/api';
 import { tracingEnabled } from './state.ts';
@@ -49,7 +50,15 @@ function attributes(d: TracedDelivery, groupId: string) {
   };
 }
 
-const hasSpan = (ctx: Context) => trace.getSpanContext(ctx) !== undefined;
+/**
+ * A context worth continuing: a sampled trace. An order the API did not sample carries no
+ * context past it (no traceparent in its outbox rows), so no hop after the API spends anything
+ * on it: the unsampled path costs what tracing off costs.
+ */
+const sampled = (ctx: Context) => {
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+};
 
 function fail(spans: Span[], err: unknown) {
   for (const s of spans) {
@@ -74,16 +83,16 @@ export async function traceBatch<T>(
   if (!tracingEnabled() || deliveries.length === 0) return handle();
   const t = tracer();
   const parents = deliveries.map((d) => propagation.extract(ROOT_CONTEXT, d.headers));
-  // Messages published untraced (tracing off at the producer, a lab's own topic) start no trace:
-  // a trace begins where an order does, at POST /orders.
-  if (!parents.some(hasSpan)) return handle();
+  // Messages published untraced (not sampled, tracing off at the producer, a lab's own topic)
+  // start no trace: a trace begins where an order does, at POST /orders.
+  if (!parents.some(sampled)) return handle();
   const first = deliveries[0] as TracedDelivery;
   const topics = [...new Set(deliveries.map((d) => d.topic))].join(',');
   // One delivery: its context is the parent (a link to it too would only repeat it).
   const links: Link[] =
     deliveries.length === 1
       ? []
-      : parents.flatMap((p) => {
+      : parents.filter(sampled).flatMap((p) => {
           const linked = trace.getSpanContext(p);
           return linked ? [{ context: linked }] : [];
         });
@@ -115,8 +124,8 @@ export async function traceBatch<T>(
     const batchLink: Link = { context: batch.spanContext() };
     deliveries.forEach((d, i) => {
       const parent = parents[i] as Context;
-      // A message without a traceparent (published while tracing was off) starts nothing new.
-      if (!hasSpan(parent)) return;
+      // A message without a sampled traceparent starts nothing new.
+      if (!sampled(parent)) return;
       const span = t.startSpan(
         `process ${d.topic}`,
         { kind: SpanKind.CONSUMER, links: [batchLink], attributes: attributes(d, groupId) },
@@ -144,7 +153,7 @@ export async function traceBatch<T>(
 export function traceHeaders(orderId: string): Record<string, string> {
   if (!tracingEnabled()) return {};
   const target = orderContext(orderId);
-  if (!hasSpan(target)) return {};
+  if (!sampled(target)) return {};
   const carrier: Record<string, string> = {};
   propagation.inject(target, carrier);
   return carrier;
@@ -177,6 +186,7 @@ export async function tracePublish<T>(rows: readonly TracedRow[], send: () => Pr
   for (const row of rows) {
     if (!row.headers.traceparent) continue;
     const parent = propagation.extract(ROOT_CONTEXT, row.headers);
+    if (!sampled(parent)) continue;
     const span = t.startSpan(
       `send ${row.topic}`,
       {

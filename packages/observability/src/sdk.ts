@@ -6,8 +6,9 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from './config.ts';
+import { orderSampler } from './sampler.ts';
 import { markTracingStarted, onTracingShutdown } from './state.ts';
 
 // Probes and scrapes are polled all day (the dashboard reads every /metrics and its page reads
@@ -61,7 +62,7 @@ export function startTracing(config: TracingConfig): void {
   });
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME ?? defaultServiceName(),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.OTEL_TRACES_SAMPLER_ARG) }),
+    sampler: orderSampler(config.OTEL_TRACES_SAMPLER_ARG, config.TRACES_MAX_PER_SECOND),
     spanProcessors: [
       new BatchSpanProcessor({
         exporter,
