@@ -1,6 +1,6 @@
 /**
  * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync] [--linger 0,5]
- *            [--tracing on,off,0.1]
+ *            [--tracing on,off,all,0.1]
  *
  * Brings up the local stack, then runs the Christmas rush at the same offered load in each mode,
  * one after the other, and writes bench/results/<timestamp>.json with, per mode: offered and
@@ -10,8 +10,9 @@
  * ratios. --realistic adds third-party latency: payment 300 ms, SMTP 100 ms. --linger runs the
  * async mode once per outbox-relay linger (OUTBOX_RELAY_LINGER_MS, the relay's linger.ms): the
  * first value is the baseline ("async"), each other one a case "async-linger<ms>". --tracing
- * does the same for tracing: `on` (every order traced), `off` (OTEL_SDK_DISABLED: no SDK at
- * all) or a sampling ratio; the first value is the baseline's, each other one a case
+ * does the same for tracing: `on` (the default sampling), `all` (every order traced), `off`
+ * (OTEL_SDK_DISABLED: no SDK at all) or a sampling ratio; the first value is the baseline's,
+ * each other one a case
  * "async-tracing-<value>" (Jaeger's own CPU is in the figures: it is a process of the stack).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
