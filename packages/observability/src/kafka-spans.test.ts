@@ -3,6 +3,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type TracedDelivery, traceBatch, traceHeaders, tracePublish } from './kafka-spans.ts';
+import { withClientSpan } from './spans.ts';
 import { markTracingStarted, shutdownTracing } from './state.ts';
 
 const exporter = new InMemorySpanExporter();
@@ -71,8 +72,8 @@ describe('traceBatch', () => {
     expect(perMessage.map((s) => s.spanContext().traceId).sort()).toEqual([T1, T2]);
     expect(traceIdOf(headers.o1)).toBe(T1);
     expect(traceIdOf(headers.o2)).toBe(T2);
-    // An order whose message carried no context continues the batch span, never another order's.
-    expect(traceIdOf(headers.o3)).toBe(batch?.spanContext().traceId);
+    // An order whose message carried no context stays untraced: it never joins the batch's trace.
+    expect(headers.o3).toEqual({});
   });
 
   it('starts no trace for messages that carry none, or an unsampled one', async () => {
@@ -95,6 +96,21 @@ describe('traceBatch', () => {
       }),
     ).rejects.toThrow('card provider down');
     expect((await finished())[0]?.status).toMatchObject({ code: 2, message: 'card provider down' });
+  });
+});
+
+describe('withClientSpan', () => {
+  it("puts a third party's call in its order's trace, and makes none for an untraced order", async () => {
+    await traceBatch(
+      'email',
+      [delivery('o1', { traceparent: traceparent(T1, 'a'.repeat(16)) }), delivery('o2', {}, '2')],
+      async () => {
+        await withClientSpan('smtp send', {}, 'o1', async () => undefined);
+        await withClientSpan('smtp send', {}, 'o2', async () => undefined);
+      },
+    );
+    const smtp = (await finished()).filter((s) => s.name === 'smtp send');
+    expect(smtp.map((s) => s.spanContext().traceId)).toEqual([T1]);
   });
 });
 

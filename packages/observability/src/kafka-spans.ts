@@ -55,7 +55,7 @@ function attributes(d: TracedDelivery, groupId: string) {
  * context past it (no traceparent in its outbox rows), so no hop after the API spends anything
  * on it: the unsampled path costs what tracing off costs.
  */
-const sampled = (ctx: Context) => {
+export const sampled = (ctx: Context) => {
   const sc = trace.getSpanContext(ctx);
   return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
 };
@@ -148,22 +148,26 @@ export async function traceBatch<T>(
 /**
  * The trace headers an outgoing event carries in its outbox row: the context of the consumed
  * message of the same order when a batch is being handled, else the active one (the HTTP
- * request). Empty with tracing off or outside any trace.
+ * request). Empty with tracing off, outside any trace, or for an order that is not traced.
  */
 export function traceHeaders(orderId: string): Record<string, string> {
   if (!tracingEnabled()) return {};
   const target = orderContext(orderId);
-  if (!sampled(target)) return {};
+  if (!target || !sampled(target)) return {};
   const carrier: Record<string, string> = {};
   propagation.inject(target, carrier);
   return carrier;
 }
 
-/** The context of this order's consumed message in the batch being handled, else the active one. */
-export function orderContext(orderId: string): Context {
+/**
+ * The context of this order's consumed message in the batch being handled, null if that order
+ * is not traced (a batch mixes traced and untraced orders: the untraced one must not join the
+ * batch's trace); outside a batch, the active context (the HTTP request).
+ */
+export function orderContext(orderId: string): Context | null {
   const active = context.active();
   const byOrder = active.getValue(ORDER_CONTEXTS) as Map<string, Context> | undefined;
-  return byOrder?.get(orderId) ?? active;
+  return byOrder ? (byOrder.get(orderId) ?? null) : active;
 }
 
 /** An outbox row on its way to Kafka (the relay's claimed row). */

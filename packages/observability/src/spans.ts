@@ -1,5 +1,6 @@
 import { type Attributes, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { orderContext } from './kafka-spans.ts';
+import { suppressTracing } from '@opentelemetry/core';
+import { orderContext, sampled } from './kafka-spans.ts';
 import { tracingEnabled } from './state.ts';
 
 const tracer = () => trace.getTracer('@akaso/observability');
@@ -17,6 +18,8 @@ export async function withClientSpan<T>(
 ): Promise<T> {
   if (!tracingEnabled()) return fn();
   const parent = orderContext(orderId);
+  // An order that is not traced: no span, and none from the instrumented calls inside (Stripe).
+  if (!parent || !sampled(parent)) return context.with(suppressTracing(context.active()), fn);
   return tracer().startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, parent, async (span) => {
     try {
       return await fn();
@@ -36,7 +39,8 @@ export async function withClientSpan<T>(
  */
 export function inOrderTrace<T>(orderId: string, fn: () => T): T {
   if (!tracingEnabled()) return fn();
-  return context.with(orderContext(orderId), fn);
+  const ctx = orderContext(orderId);
+  return context.with(ctx && sampled(ctx) ? ctx : suppressTracing(context.active()), fn);
 }
 
 /**
