@@ -35,4 +35,5 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=10 \
 # SIGTERM reaches node directly (exec form, PID 1), which runs the graceful shutdown:
 # stop accepting, finish in-flight work, commit, leave the consumer group, flush the outbox.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/main.js"]
+# The tracing register file is preloaded: its module hook must be in place before main's imports.
+CMD ["node", "--import", "@akaso/observability/register", "dist/main.js"]

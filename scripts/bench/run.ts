@@ -1,5 +1,6 @@
 /**
  * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync] [--linger 0,5]
+ *            [--tracing on,off,all,0.1]
  *
  * Brings up the local stack, then runs the Christmas rush at the same offered load in each mode,
  * one after the other, and writes bench/results/<timestamp>.json with, per mode: offered and
@@ -8,7 +9,11 @@
  * CPU seconds of every process of the stack per order, the audit's verdict; and the async/sync
  * ratios. --realistic adds third-party latency: payment 300 ms, SMTP 100 ms. --linger runs the
  * async mode once per outbox-relay linger (OUTBOX_RELAY_LINGER_MS, the relay's linger.ms): the
- * first value is the baseline ("async"), each other one a case "async-linger<ms>".
+ * first value is the baseline ("async"), each other one a case "async-linger<ms>". --tracing
+ * does the same for tracing: `on` (the default sampling), `all` (every order traced), `off`
+ * (OTEL_SDK_DISABLED: no SDK at all) or a sampling ratio; the first value is the baseline's,
+ * each other one a case
+ * "async-tracing-<value>" (Jaeger's own CPU is in the figures: it is a process of the stack).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -41,6 +46,7 @@ const { values } = parseArgs({
     realistic: { type: 'boolean', default: false },
     modes: { type: 'string', default: 'async,sync' },
     linger: { type: 'string', default: '0,5' },
+    tracing: { type: 'string', default: 'on' },
   },
 });
 const rate = Number(values.rate);
@@ -50,16 +56,51 @@ const lingers = values.linger.split(',').map(Number);
 if (lingers.length === 0 || lingers.some((l) => !Number.isInteger(l) || l < 0)) {
   throw new Error(`--linger expects a comma-separated list of milliseconds, got ${values.linger}`);
 }
-/** The runs: sync once, async once per linger; all at the same offered load. */
+const tracings = values.tracing.split(',').map((t) => t.trim());
+if (tracings.length === 0 || tracings.some((t) => !/^(on|off|all|0(\.\d+)?|1)$/.test(t))) {
+  throw new Error(
+    `--tracing expects a comma-separated list of on, off, all or a ratio 0..1, got ${values.tracing}`,
+  );
+}
+/**
+ * The services' tracing settings for one --tracing value (their config schema's names): `on` is
+ * the default configuration (every order, at most TRACES_MAX_PER_SECOND new traces a second),
+ * `all` every order whatever the rate, a ratio that share of the orders without a cap.
+ */
+const tracingEnv = (t: string): Record<string, string> => {
+  if (t === 'off') return { OTEL_SDK_DISABLED: 'true' };
+  if (t === 'on') return { OTEL_SDK_DISABLED: 'false' };
+  return {
+    OTEL_SDK_DISABLED: 'false',
+    OTEL_TRACES_SAMPLER_ARG: t === 'all' ? '1' : t,
+    TRACES_MAX_PER_SECOND: '0',
+  };
+};
+/** The runs: sync once, async once per linger and once per other tracing; same offered load. */
 interface BenchCase {
   name: string;
   mode: 'async' | 'sync';
   lingerMs: number;
+  tracing: string;
 }
+const baseTracing = tracings[0] ?? 'on';
 const cases: BenchCase[] = modes.flatMap((mode): BenchCase[] =>
   mode === 'sync'
-    ? [{ name: 'sync', mode, lingerMs: lingers[0] ?? 0 }]
-    : lingers.map((l, i) => ({ name: i === 0 ? 'async' : `async-linger${l}`, mode, lingerMs: l })),
+    ? [{ name: 'sync', mode, lingerMs: lingers[0] ?? 0, tracing: baseTracing }]
+    : [
+        ...lingers.map((l, i) => ({
+          name: i === 0 ? 'async' : `async-linger${l}`,
+          mode,
+          lingerMs: l,
+          tracing: baseTracing,
+        })),
+        ...tracings.slice(1).map((t) => ({
+          name: `async-tracing-${t}`,
+          mode,
+          lingerMs: lingers[0] ?? 0,
+          tracing: t,
+        })),
+      ],
 );
 const thirdParty = values.realistic
   ? { PAYMENT_LATENCY_MS: '300', SMTP_LATENCY_MS: '100' }
@@ -88,13 +129,14 @@ function stackCpuSeconds(): Record<string, number> {
     const s = pid ? stat(pid) : null;
     if (s) add(name, ((s.f[11] ?? 0) + (s.f[12] ?? 0)) / ticks); // utime, stime
   }
-  // PostgreSQL: the postmaster with its reaped children (cutime, cstime) plus live backends.
+  // PostgreSQL: the postmaster with its reaped children (cutime, cstime) plus live backends —
+  // this stack's only: other clusters on the machine (AKASO_PORT_OFFSET) are not its cost.
   const master = postmasterPid();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     const s = stat(pid);
-    if (s?.comm !== 'postgres') continue;
+    if (s?.comm !== 'postgres' || (pid !== master && s.f[1] !== master)) continue;
     add(
       'postgres',
       ((s.f[11] ?? 0) + (s.f[12] ?? 0) + (pid === master ? (s.f[13] ?? 0) + (s.f[14] ?? 0) : 0)) / ticks,
@@ -270,26 +312,28 @@ async function runCase(mode: 'async' | 'sync', name: string) {
 }
 
 await startStack(consoleReporter, { services: false });
-let servicesLinger: number | null = null;
-/** Services restarted with the bench's third-party latency, the case's linger, quieter logs. */
-async function servicesWith(lingerMs: number) {
-  if (servicesLinger === lingerMs) return;
+let servicesAs: string | null = null;
+/** Services restarted with the bench's third-party latency, the case's linger and tracing, quieter logs. */
+async function servicesWith(lingerMs: number, tracing: string) {
+  if (servicesAs === `${lingerMs}/${tracing}`) return;
   await stopServices();
   await startServices(consoleReporter, defaultScale, {
     ...thirdParty,
     OUTBOX_RELAY_LINGER_MS: String(lingerMs),
+    ...tracingEnv(tracing),
     LOG_LEVEL: 'warn',
   });
-  servicesLinger = lingerMs;
+  servicesAs = `${lingerMs}/${tracing}`;
   console.error(
-    `services: ${(await runningInstances()).map((i) => `${i.service}-${i.i}`).join(', ')}; OUTBOX_RELAY_LINGER_MS=${lingerMs}; ${cpus().length} cores`,
+    `services: ${(await runningInstances()).map((i) => `${i.service}-${i.i}`).join(', ')}; OUTBOX_RELAY_LINGER_MS=${lingerMs}; tracing ${tracing}; ${cpus().length} cores`,
   );
 }
 
-const results: Record<string, Awaited<ReturnType<typeof runCase>> & { lingerMs: number }> = {};
+const results: Record<string, Awaited<ReturnType<typeof runCase>> & { lingerMs: number; tracing: string }> =
+  {};
 for (const c of cases) {
-  await servicesWith(c.lingerMs);
-  results[c.name] = { lingerMs: c.lingerMs, ...(await runCase(c.mode, c.name)) };
+  await servicesWith(c.lingerMs, c.tracing);
+  results[c.name] = { lingerMs: c.lingerMs, tracing: c.tracing, ...(await runCase(c.mode, c.name)) };
 }
 
 const ratio = (a?: number, b?: number) => (a && b ? Math.round((b / a) * 10) / 10 : null);
@@ -317,6 +361,26 @@ const report = {
           },
         ]),
     ),
+    // Each tracing setting against the baseline's: what tracing costs, in CPU ms per order.
+    tracing: Object.fromEntries(
+      cases
+        .filter((c) => c.name.startsWith('async-tracing-'))
+        .map((c) => {
+          const base = results.async?.cpuMsPerOrder;
+          const other = results[c.name]?.cpuMsPerOrder;
+          return [
+            c.name,
+            {
+              baselineTracing: baseTracing,
+              cpuMsPerOrderDelta:
+                typeof base === 'number' && typeof other === 'number'
+                  ? Math.round((other - base) * 100) / 100
+                  : null,
+              endToEndP99OverBaseline: ratio(results.async?.endToEndMs.p99, results[c.name]?.endToEndMs.p99),
+            },
+          ];
+        }),
+    ),
   },
   verdict: Object.values(results).every((r) => r.audit.ok && r.failed === 0) ? 'pass' : 'fail',
 };
@@ -327,6 +391,7 @@ const names = cases.map((c) => c.name);
 const row = (label: string, f: (r: (typeof results)[string]) => unknown) =>
   `${label.padEnd(34)}${names.map((m) => String(results[m] ? f(results[m]) : '-').padStart(18)).join('')}`;
 console.log(`\n${''.padEnd(34)}${names.map((m) => m.padStart(18)).join('')}`);
+console.log(row('tracing', (r) => r.tracing));
 console.log(row('offered orders/s', (r) => r.offeredRps));
 console.log(row('accepted orders/s', (r) => r.acceptedRps));
 console.log(row('refused by the rule (429)', (r) => r.refused));

@@ -14,6 +14,7 @@ import {
   apiUrl,
   bootstrapServers,
   chargeCounterUrl,
+  jaegerUrl,
   mailpitUrl,
   postgresServerUrl,
 } from '../stack/topology.ts';
@@ -21,6 +22,8 @@ import {
 export const labStack = {
   api: process.env.AKASO_API_URL ?? apiUrl,
   mailpit: process.env.AKASO_MAILPIT_URL ?? mailpitUrl,
+  /** Jaeger's UI and HTTP API (compose: http://localhost:16686). */
+  jaeger: process.env.AKASO_JAEGER_URL ?? jaegerUrl,
   postgres: process.env.AKASO_POSTGRES_URL ?? postgresServerUrl,
   brokers: process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers,
   /** The local stack's charge counter (none under compose: set AKASO_CHARGES_URL= to skip it). */

@@ -46,6 +46,10 @@ describe('labs: sync vs async', () => {
   it('lab 1: async answers well before sync', () => verify(1), 300_000);
 });
 
+describe('labs: tracing', () => {
+  it('lab 13: where did the time go (Jaeger)', () => verify(13), 180_000);
+});
+
 it('every lab has a verify in this file', () => {
-  expect(labs.map((l) => l.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  expect(labs.map((l) => l.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
 });

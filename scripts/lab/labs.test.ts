@@ -10,8 +10,8 @@ const docFor = (id: number, slug: string) =>
   join('docs', 'workshop', `${String(id).padStart(2, '0')}-${slug}.md`);
 
 describe('the lab registry', () => {
-  it('has labs 1 to 12, each with its page in docs/workshop, linked from the README', () => {
-    expect(labs.map((l) => l.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  it('has labs 1 to 13, each with its page in docs/workshop, linked from the README', () => {
+    expect(labs.map((l) => l.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     const readme = readFileSync(join(repoRoot, 'docs', 'workshop', 'README.md'), 'utf8');
     for (const lab of labs) {
       const doc = docFor(lab.id, lab.slug);

@@ -11,6 +11,7 @@ import { lab as lab09 } from './lab-09-poison.ts';
 import { lab as lab10 } from './lab-10-security.ts';
 import { lab as lab11 } from './lab-11-dynamic-config.ts';
 import { lab as lab12 } from './lab-12-database-restart.ts';
+import { lab as lab13 } from './lab-13-where-did-the-time-go.ts';
 
 /** Every lab, in workshop order; `pnpm lab <n> verify` runs one. */
 export const labs: Lab[] = [
@@ -26,4 +27,5 @@ export const labs: Lab[] = [
   lab10,
   lab11,
   lab12,
+  lab13,
 ];

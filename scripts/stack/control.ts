@@ -4,7 +4,7 @@
  * Every operation is the real thing: pg_ctl stops the real server, a SIGKILL is a SIGKILL.
  */
 import { startChargeCounter, stopChargeCounter } from './charge-counter.ts';
-import { startMailpit, startStripeMock } from './go-tools.ts';
+import { startJaeger, startMailpit, startStripeMock } from './go-tools.ts';
 import { killKafkaNode, startKafkaNode, waitForExit } from './kafka.ts';
 import { restartPostgres, startPostgres, stopPostgres } from './postgres.ts';
 import { type Reporter, runningPid, signal, silentReporter, stopProcess } from './proc.ts';
@@ -16,6 +16,7 @@ export type Part =
   | { kind: 'mailpit' }
   | { kind: 'stripe-mock' }
   | { kind: 'charge-counter' }
+  | { kind: 'jaeger' }
   | { kind: 'kafka'; id: number }
   | { kind: 'service'; service: ServiceName; i: number };
 
@@ -24,6 +25,7 @@ export const partNames = () => [
   'mailpit',
   'stripe-mock',
   'charge-counter',
+  'jaeger',
   ...kafka.nodes.map((n) => `kafka-${n.id}`),
   ...serviceNames.map((s) => `${s}-<n>`),
 ];
@@ -34,6 +36,7 @@ export function parsePart(name: string): Part {
   if (name === 'mailpit' || name === 'smtp') return { kind: 'mailpit' };
   if (name === 'stripe-mock') return { kind: 'stripe-mock' };
   if (name === 'charge-counter') return { kind: 'charge-counter' };
+  if (name === 'jaeger') return { kind: 'jaeger' };
   const broker = /^kafka-(\d+)$/.exec(name);
   if (broker && kafka.nodes.some((n) => n.id === Number(broker[1])))
     return { kind: 'kafka', id: Number(broker[1]) };
@@ -57,6 +60,7 @@ export async function stopPart(which: Part | string): Promise<void> {
       return stopPostgres();
     case 'mailpit':
     case 'stripe-mock':
+    case 'jaeger':
       await stopProcess(part.kind, 10_000);
       return;
     case 'charge-counter':
@@ -84,6 +88,8 @@ export async function startPart(
       return startMailpit(reporter);
     case 'stripe-mock':
       return startStripeMock(reporter);
+    case 'jaeger':
+      return startJaeger(reporter);
     case 'charge-counter':
       return startChargeCounter(reporter);
     case 'kafka': {

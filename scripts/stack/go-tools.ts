@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, dataDir, readVersions } from './paths.ts';
 import {
@@ -12,7 +13,7 @@ import {
   waitFor,
   withProgress,
 } from './proc.ts';
-import { host, mailpit, stripeMock } from './topology.ts';
+import { host, jaeger, jaegerUrl, mailpit, stripeMock } from './topology.ts';
 
 const versions = readVersions();
 
@@ -105,12 +106,130 @@ export async function startMailpit(reporter: Reporter): Promise<void> {
   reporter.done(`mailpit: SMTP ${host}:${mailpit.smtpPort}, inbox http://${host}:${mailpit.httpPort}`);
 }
 
+/**
+ * Jaeger's module carries replace directives, which `go install module@version` refuses: the
+ * pinned module is downloaded (`go mod download`, checksummed by the Go proxy's sumdb) and its
+ * `jaeger` command built in place, with the module's own go.mod — the build its release uses.
+ */
+async function ensureJaeger(reporter: Reporter): Promise<string> {
+  const version = versions.JAEGER_MODULE_VERSION;
+  const module = 'github.com/jaegertracing/jaeger';
+  const dir = join(cacheDir, 'go-bin', `jaeger-${version}`);
+  const bin = join(dir, 'jaeger');
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const log = join(dataDir, 'logs', 'go-build-jaeger.log');
+  await withProgress(
+    reporter,
+    `building jaeger ${versions.JAEGER_VERSION} (${module}@${version}, minutes)`,
+    async () => {
+      await runToLog('go', ['mod', 'download', `${module}@${version}`], log);
+      const src = execFileSync('go', ['mod', 'download', '-json', `${module}@${version}`], {
+        encoding: 'utf8',
+      });
+      const moduleDir = (JSON.parse(src) as { Dir: string }).Dir;
+      await runToLog('go', ['build', '-trimpath', '-o', bin, './cmd/jaeger'], log, {
+        cwd: moduleDir,
+        env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+      });
+    },
+  );
+  if (!existsSync(bin)) throw new Error(`the jaeger build did not produce ${bin} (log: ${log})`);
+  return bin;
+}
+
+/** Jaeger v2 in one process, traces in memory, every port on loopback and moved by the offset. */
+function jaegerConfig(): string {
+  const at = (port: number) => `${host}:${port}`;
+  return `# Written by scripts/stack/go-tools.ts on every start.
+service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    resource:
+      service.name: jaeger
+    metrics:
+      level: none
+    logs:
+      level: info
+extensions:
+  healthcheckv2:
+    use_v2: true
+    http:
+      endpoint: ${at(jaeger.healthPort)}
+  jaeger_query:
+    storage:
+      traces: memstore
+    http:
+      endpoint: ${at(jaeger.uiPort)}
+    grpc:
+      endpoint: ${at(jaeger.queryGrpcPort)}
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          # A workshop rush is ~10k orders: the last 20k traces, oldest dropped first.
+          max_traces: 20000
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: ${at(jaeger.otlpGrpcPort)}
+      http:
+        endpoint: ${at(jaeger.otlpHttpPort)}
+processors:
+  batch:
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`;
+}
+
+/**
+ * Jaeger, the trace store: the services export spans over OTLP/HTTP, people read them in its
+ * UI and the tests and lab 13 through its HTTP API (/api/traces). Traces live in memory: a
+ * restart forgets them.
+ */
+export async function startJaeger(reporter: Reporter): Promise<void> {
+  if (runningPid('jaeger') !== null && (await portOpen(jaeger.uiPort))) {
+    reporter.done('jaeger: already running, reusing it');
+    return;
+  }
+  const bin = await ensureJaeger(reporter);
+  const dir = join(dataDir, 'jaeger');
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'config.yaml');
+  writeFileSync(config, jaegerConfig());
+  startDetached('jaeger', bin, ['--config', config]);
+  await waitFor(
+    'jaeger',
+    async () => {
+      const res = await fetch(`http://${host}:${jaeger.healthPort}/status`);
+      return res.ok && (await portOpen(jaeger.otlpHttpPort)) && (await portOpen(jaeger.uiPort));
+    },
+    { timeoutMs: 60_000 },
+  );
+  reporter.done(`jaeger: OTLP http://${host}:${jaeger.otlpHttpPort}, UI ${jaegerUrl}`);
+}
+
 export async function stopGoTools(): Promise<void> {
-  await Promise.all([stopProcess('stripe-mock', 10_000), stopProcess('mailpit', 10_000)]);
+  await Promise.all([
+    stopProcess('stripe-mock', 10_000),
+    stopProcess('mailpit', 10_000),
+    stopProcess('jaeger', 10_000),
+  ]);
 }
 
 export function wipeMailpit(): void {
   rmSync(join(dataDir, 'mailpit'), { recursive: true, force: true });
 }
 
-export const goToolLogs = { stripeMock: logFile('stripe-mock'), mailpit: logFile('mailpit') };
+export const goToolLogs = {
+  stripeMock: logFile('stripe-mock'),
+  mailpit: logFile('mailpit'),
+  jaeger: logFile('jaeger'),
+};

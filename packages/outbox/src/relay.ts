@@ -1,4 +1,5 @@
 import { ACKS_ALL, isTransient, type Logger, type Message, type Producer } from '@akaso/kafka';
+import { tracePublish } from '@akaso/observability';
 import pg from 'pg';
 
 export interface RelayOptions {
@@ -181,10 +182,12 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
         byTopic.set(row.topic, list);
       }
       // acks=all + idempotent producer; the marks commit only after the brokers acknowledged.
-      await o.producer.sendBatch({
-        acks: ACKS_ALL,
-        topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
-      });
+      await tracePublish(rows, () =>
+        o.producer.sendBatch({
+          acks: ACKS_ALL,
+          topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages })),
+        }),
+      );
       await c.query('commit');
       return rows.length;
     } catch (err) {

@@ -1,4 +1,5 @@
 import { env } from '@akaso/config';
+import { tracingConfig } from '@akaso/observability';
 import Type from 'typebox';
 
 /**
@@ -24,6 +25,8 @@ export function serviceConfig(defaultPort: number, defaults: { dbPoolSize?: numb
     KAFKA_AUTO_COMMIT: env.bool(false),
     KAFKA_AUTO_COMMIT_INTERVAL_MS: Type.Integer({ minimum: 1, default: 5_000 }),
     LOG_LEVEL: env.logLevel(),
+    // OTEL_*: tracing (read first by @akaso/observability/register, listed here to be validated).
+    ...tracingConfig(),
   };
 }
 

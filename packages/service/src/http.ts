@@ -1,3 +1,4 @@
+import { nameServerSpan } from '@akaso/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -35,6 +36,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     },
   });
   installErrorHandler(app);
+  // Jaeger groups server spans by route: `GET /orders/:id`, not `GET`.
+  app.addHook('onRequest', async (request) => nameServerSpan(request.method, request.routeOptions.url));
   await app.register(healthRoutes, { checks: opts.readiness });
   const registry = opts.metrics;
   if (registry) {

@@ -8,6 +8,7 @@ import {
   type Kafka,
   type Producer,
 } from '@akaso/kafka';
+import { shutdownTracing } from '@akaso/observability';
 import { createOutboxRelay, type OutboxRelay } from '@akaso/outbox';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -173,6 +174,8 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
     ['producer', () => producer.disconnect()],
     ...(parts.stop ?? []),
     ['database', () => pool.end()],
+    // Last: the spans of everything above are exported before the process exits.
+    ['tracing', shutdownTracing],
   ]);
   return { relay, consumer, app, shutdown };
 }

@@ -348,4 +348,14 @@ async function tick() {
     setTimeout(tick, interval);
   }
 }
+// The rates above are the crowd; one order's path through the topics is a trace in Jaeger.
+async function loadLinks() {
+  const res = await fetch('/api/links');
+  if (!res.ok) return;
+  const { jaegerWebUrl } = await res.json();
+  if (jaegerWebUrl) $('jaeger-link').href = jaegerWebUrl;
+  else $('jaeger-link').hidden = true;
+}
+
+loadLinks();
 tick();

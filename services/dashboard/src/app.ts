@@ -4,6 +4,7 @@ import { createHttpApp, type ReadinessCheck } from '@akaso/service';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import type { Collector } from './collector.ts';
 import { SnapshotBody } from './snapshot.ts';
 
@@ -11,6 +12,8 @@ export interface AppDeps {
   logger: Logger;
   collector: Pick<Collector, 'snapshot'>;
   readiness: ReadinessCheck[];
+  /** Jaeger's UI, linked from the page's header. */
+  jaegerWebUrl?: string;
 }
 
 /** The page's files: plain HTML, an ES module and CSS, no bundler (beside src/ and dist/). */
@@ -34,6 +37,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply.header('cache-control', 'no-store');
       return deps.collector.snapshot();
     },
+  );
+  app.get(
+    '/api/links',
+    {
+      schema: {
+        summary: "Where the page links to (Jaeger: one order's path across the pipeline)",
+        response: { 200: Type.Object({ jaegerWebUrl: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
+    async () => ({ jaegerWebUrl: deps.jaegerWebUrl ?? null }),
   );
   return base;
 }

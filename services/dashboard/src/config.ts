@@ -1,4 +1,5 @@
 import { env, loadConfig, loadConfigOrExit } from '@akaso/config';
+import { tracingConfig } from '@akaso/observability';
 import Type from 'typebox';
 
 export const ConfigSchema = Type.Object({
@@ -13,6 +14,10 @@ export const ConfigSchema = Type.Object({
   // How often the page's snapshot is refreshed while someone watches (no polling when nobody does).
   SNAPSHOT_INTERVAL_MS: Type.Integer({ minimum: 250, default: 1000 }),
   LOG_LEVEL: env.logLevel(),
+  // The page's link to the traces: Jaeger's UI as the browser reaches it.
+  JAEGER_WEB_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:16686' }),
+  // OTEL_*: tracing, read first by @akaso/observability/register (listed here to be validated).
+  ...tracingConfig(),
 });
 
 export type Config = Type.Static<typeof ConfigSchema>;

@@ -25,7 +25,12 @@ const collector = createCollector({
   intervalMs: config.SNAPSHOT_INTERVAL_MS,
   logger,
 });
-const app = await buildApp({ logger, collector, readiness: [kafkaCheck(kafka)] });
+const app = await buildApp({
+  logger,
+  collector,
+  readiness: [kafkaCheck(kafka)],
+  jaegerWebUrl: config.JAEGER_WEB_URL,
+});
 
 collector.start();
 await app.listen({ host: config.HOST, port: config.PORT });

@@ -1,6 +1,7 @@
 import type { AnyEvent } from '@akaso/contracts';
 import type { Pool } from '@akaso/db';
 import { retryWhileTransient } from '@akaso/kafka';
+import { withClientSpan } from '@akaso/observability';
 import type { Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { type Mail, mailFor } from './templates.ts';
@@ -43,7 +44,13 @@ export function createEmailService(deps: {
     })
       .compile()
       .build();
-    await deps.transport.sendMail({ envelope: { from: deps.from, to: mail.to }, raw });
+    // nodemailer has no instrumentation: a client span in the order's trace (observability).
+    await withClientSpan(
+      'smtp send',
+      { 'akaso.mail.kind': mail.kind, 'akaso.order_id': orderId },
+      orderId,
+      () => deps.transport.sendMail({ envelope: { from: deps.from, to: mail.to }, raw }),
+    );
     return messageId;
   }
 

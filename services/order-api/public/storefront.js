@@ -86,31 +86,59 @@ async function loadQuota() {
   );
 }
 
+let jaegerWebUrl = null;
+
 async function loadConfig() {
   const res = await fetch('/storefront/config');
-  const { mailpitWebUrl } = await res.json();
-  $('mail-link').href = mailpitWebUrl;
+  const config = await res.json();
+  $('mail-link').href = config.mailpitWebUrl;
+  jaegerWebUrl = config.jaegerWebUrl;
+  if (jaegerWebUrl) $('jaeger-link').href = jaegerWebUrl;
+  else $('jaeger-link').hidden = true;
+}
+
+// The order's trace (GET /orders/:id has its traceId): one link per card to Jaeger's view of it.
+async function linkTrace(orderId, view) {
+  if (!jaegerWebUrl) return;
+  const res = await fetch(`/orders/${orderId}`);
+  if (!res.ok) return;
+  const { traceId } = await res.json();
+  if (!traceId) return;
+  view.head.append(
+    el(
+      'a',
+      {
+        class: 'trace',
+        href: `${jaegerWebUrl}/trace/${traceId}`,
+        target: '_blank',
+        rel: 'noopener',
+        'data-testid': 'trace-link',
+      },
+      'trace',
+    ),
+  );
 }
 
 function orderCard(order, mode, elapsedMs) {
   const items = order.items.map((i) => `${i.quantity} × ${i.name}`).join(', ');
   const steps = el('ol', { class: 'steps', 'data-testid': 'steps' });
   const status = el('span', { class: `status ${order.status}`, 'data-testid': 'order-status' }, order.status);
+  const head = el(
+    'div',
+    { class: 'order-head' },
+    el('code', {}, order.orderId.slice(0, 8)),
+    el('span', { class: `mode ${mode}` }, mode),
+    status,
+  );
   const card = el(
     'li',
     { class: 'order', 'data-order-id': order.orderId, 'data-testid': 'order-card' },
-    el(
-      'div',
-      { class: 'order-head' },
-      el('code', {}, order.orderId.slice(0, 8)),
-      el('span', { class: `mode ${mode}` }, mode),
-      status,
-    ),
+    head,
     el('p', {}, `${items} — ${money(order.totalCents, order.currency)}`),
     el('p', { class: 'caption' }, `answered in ${Math.round(elapsedMs)} ms`),
     steps,
   );
-  return { card, steps, status };
+  return { card, steps, status, head };
 }
 
 function follow(orderId, view) {
@@ -170,6 +198,7 @@ async function placeOrder() {
     const view = orderCard(answer, mode, elapsed);
     $('orders').prepend(view.card);
     follow(answer.orderId, view);
+    linkTrace(answer.orderId, view);
     loadQuota();
   } catch (err) {
     showError({ code: 'NETWORK', message: String(err) });

@@ -25,6 +25,8 @@ export interface AppDeps {
   mailpitWebUrl: string;
   /** Caps on open SSE streams (tests lower them). */
   streamLimits?: Partial<StreamLimits>;
+  /** Jaeger's UI, where the storefront links each order's trace. */
+  jaegerWebUrl?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -64,6 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     feed: deps.feed,
     ...(deps.streamLimits ? { streamLimits: deps.streamLimits } : {}),
   });
-  await app.register(storefrontRoutes, { mailpitWebUrl: deps.mailpitWebUrl });
+  await app.register(storefrontRoutes, {
+    mailpitWebUrl: deps.mailpitWebUrl,
+    jaegerWebUrl: deps.jaegerWebUrl,
+  });
   return base;
 }

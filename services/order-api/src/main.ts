@@ -94,6 +94,7 @@ await runService({
           bodyLimit: config.BODY_LIMIT_BYTES,
           metrics,
           mailpitWebUrl: config.MAILPIT_WEB_URL,
+          jaegerWebUrl: config.JAEGER_WEB_URL,
           readiness,
         }),
       readiness: [

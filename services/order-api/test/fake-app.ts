@@ -56,6 +56,7 @@ export async function buildFakeApp(opts: { streamLimits?: Partial<StreamLimits> 
         status: 'received',
         reason: null,
         mode: 'async',
+        correlationId: orderId,
         items,
         totalCents: 300 * burgers,
         currency: 'eur',

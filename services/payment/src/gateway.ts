@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withClientSpan } from '@akaso/observability';
 import Stripe from 'stripe';
 
 /**
@@ -66,7 +67,7 @@ export function createStripeGateway(opts: GatewayOptions) {
       : {}),
   });
 
-  return async function charge(req: ChargeRequest): Promise<ChargeOutcome> {
+  async function chargeOnce(req: ChargeRequest): Promise<ChargeOutcome> {
     if (opts.latencyMs > 0) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const simulated = opts.simulateDeclines ? simulatedDeclines[req.paymentMethod] : undefined;
     if (simulated)
@@ -118,7 +119,13 @@ export function createStripeGateway(opts: GatewayOptions) {
       // Connection, rate-limit, API errors: transient; the consumer retries with backoff.
       throw err;
     }
-  };
+  }
+
+  // One span per charge in the order's trace, provider latency included (workshop lab 13).
+  return (req: ChargeRequest): Promise<ChargeOutcome> =>
+    withClientSpan('payment provider charge', { 'akaso.order_id': req.orderId }, req.orderId, () =>
+      chargeOnce(req),
+    );
 }
 
 export type Charge = ReturnType<typeof createStripeGateway>;

@@ -24,6 +24,8 @@ export interface OrderView {
   totalCents: number;
   currency: string;
   paymentIntentId: string | null;
+  /** The request's correlation id (the trace id when the order was traced: routes/orders.ts). */
+  correlationId: string;
   createdAt: string;
   updatedAt: string;
   history: StatusChange[];
@@ -72,6 +74,7 @@ export function createOrderViews(deps: ViewDeps) {
       totalCents: order.totalCents,
       currency: order.currency,
       paymentIntentId: order.paymentIntentId,
+      correlationId: order.correlationId,
       createdAt: order.createdAt.toISOString(),
       updatedAt: order.updatedAt.toISOString(),
       history: order.history.map(change),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { activeTraceId } from '@akaso/observability';
 import { AppError } from '@akaso/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
@@ -106,7 +107,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
     async (request) => {
       const order = await orders.getOrder(request.params.id);
       if (!order) throw new AppError('NOT_FOUND', `no order ${request.params.id}`);
-      return order;
+      return { ...order, traceId: traceIdOf(order.correlationId) };
     },
   );
 
@@ -167,9 +168,15 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
   });
 };
 
+/**
+ * The caller's x-correlation-id, else the request's trace id (32 hex digits: the order's trace
+ * in Jaeger, so the id every log line and event carries also opens the trace), else a UUID.
+ * Fastify calls this inside the request's server span.
+ */
 export const genRequestId = (req: { headers: Record<string, string | string[] | undefined> }) => {
   const given = req.headers['x-correlation-id'];
-  return typeof given === 'string' && given.length > 0 && given.length <= 200 ? given : randomUUID();
+  if (typeof given === 'string' && given.length > 0 && given.length <= 200) return given;
+  return activeTraceId() ?? randomUUID();
 };
 
 /**
@@ -192,3 +199,7 @@ function unknownBurgersOnly(body: unknown, validate: ((input: unknown) => boolea
   };
   return validate(patched) ? [...new Set(unknown)] : [];
 }
+
+/** A correlation id that genRequestId took from the trace is the trace id; any other is not. */
+export const traceIdOf = (correlationId: string): string | null =>
+  /^[0-9a-f]{32}$/.test(correlationId) ? correlationId : null;

@@ -96,6 +96,10 @@ export const OrderBody = Type.Object({
   totalCents: Type.Integer(),
   currency: Type.String(),
   paymentIntentId: Type.Union([Type.String(), Type.Null()]),
+  traceId: Type.Union([Type.String({ pattern: '^[0-9a-f]{32}$' }), Type.Null()], {
+    description:
+      "The order's trace in Jaeger (POST /orders → orders → inventory → payments → order-status → email); null when it was not traced (tracing off, not sampled, or the caller set x-correlation-id)",
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   history: Type.Array(

@@ -6,7 +6,10 @@ import { storefrontRoutes } from './storefront.ts';
 async function app() {
   const server = Fastify({ logger: false });
   installErrorHandler(server);
-  await server.register(storefrontRoutes, { mailpitWebUrl: 'http://mail.example:8025' });
+  await server.register(storefrontRoutes, {
+    mailpitWebUrl: 'http://mail.example:8025',
+    jaegerWebUrl: 'http://traces.example:16686',
+  });
   return server;
 }
 
@@ -23,9 +26,12 @@ describe('the storefront routes', () => {
     expect((await server.inject('/storefront.css')).headers['content-type']).toMatch(/text\/css/);
   });
 
-  it('tells the page where the inbox is', async () => {
+  it('tells the page where the inbox and the traces are', async () => {
     const res = await (await app()).inject('/storefront/config');
-    expect(res.json()).toEqual({ mailpitWebUrl: 'http://mail.example:8025' });
+    expect(res.json()).toEqual({
+      mailpitWebUrl: 'http://mail.example:8025',
+      jaegerWebUrl: 'http://traces.example:16686',
+    });
   });
 
   it('leaves every other path to the API 404 { code, message }', async () => {

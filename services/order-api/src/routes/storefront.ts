@@ -11,20 +11,25 @@ export const storefrontDir = join(import.meta.dirname, '..', '..', 'public');
  * POST /orders, the SSE stream, GET /users/:id/quota). Only the files that exist are routed
  * (no wildcard), so every other path still answers the API's 404 { code, message }.
  */
-export const storefrontRoutes: FastifyPluginAsyncTypebox<{ mailpitWebUrl: string }> = async (
-  app,
-  { mailpitWebUrl },
-) => {
+export const storefrontRoutes: FastifyPluginAsyncTypebox<{
+  mailpitWebUrl: string;
+  jaegerWebUrl?: string | undefined;
+}> = async (app, { mailpitWebUrl, jaegerWebUrl }) => {
   // swagger-ui registers @fastify/static too: the reply decorator is left to it.
   await app.register(fastifyStatic, { root: storefrontDir, wildcard: false, decorateReply: false });
   app.get(
     '/storefront/config',
     {
       schema: {
-        summary: 'Settings the storefront page needs (where the email inbox is)',
-        response: { 200: Type.Object({ mailpitWebUrl: Type.String() }) },
+        summary: 'Settings the storefront page needs (where the email inbox and the traces are)',
+        response: {
+          200: Type.Object({
+            mailpitWebUrl: Type.String(),
+            jaegerWebUrl: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
       },
     },
-    () => ({ mailpitWebUrl }),
+    () => ({ mailpitWebUrl, jaegerWebUrl: jaegerWebUrl ?? null }),
   );
 };

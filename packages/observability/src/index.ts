@@ -1,0 +1,8 @@
+export type { TracingConfig } from './config.ts';
+export { tracingConfig, tracingConfigSchema } from './config.ts';
+export type { HopSegment, TraceSpan } from './jaeger-api.ts';
+export { ancestry, fetchTrace, findTraces, hopSegments, isHop } from './jaeger-api.ts';
+export type { TracedDelivery, TracedRow } from './kafka-spans.ts';
+export { traceBatch, traceHeaders, tracePublish } from './kafka-spans.ts';
+export { activeTraceId, inOrderTrace, nameServerSpan, withClientSpan } from './spans.ts';
+export { shutdownTracing, tracingEnabled } from './state.ts';
