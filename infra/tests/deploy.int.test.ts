@@ -12,22 +12,22 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir, repoRoot } from '../../scripts/stack/paths.ts';
+import { repoRoot } from '../../scripts/stack/paths.ts';
 import { waitFor } from '../../scripts/stack/proc.ts';
 import { instancePort, type ServiceName, serviceEnv } from '../../scripts/stack/services.ts';
 
 // The Dockerfile's steps, run here without Docker, as a build would run them: on a copy of the
-// build context that honours .dockerignore, `pnpm fetch` from the lockfile alone into a store of
-// its own, `install --offline` from that store only, build, `pnpm deploy` one service with
+// build context that honours .dockerignore, `pnpm fetch` from the lockfile alone, `install
+// --offline` from the store only, build, `pnpm deploy` one service with
 // production dependencies only; then the deployed folder runs as an unprivileged user in a folder
 // it cannot write (the image's /app belongs to root), and the image's HEALTHCHECK command runs.
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 const work = mkdtempSync(join(tmpdir(), 'akaso-deploy-'));
 const context = join(work, 'repo');
-// The store is a separate one (not the workspace's), kept between runs like the other caches:
-// `pnpm fetch` fills it from the lockfile alone and downloads only what is new. A fresh store on
-// every run re-downloaded every package and took over 10 minutes on a busy machine.
-const store = join(cacheDir, 'deploy-test-store');
+// pnpm's own store, the one the workspace install filled from the same lockfile: `pnpm fetch`
+// still has to find every package of the lockfile there (with nothing but the lockfile, the
+// workspace file and the patches in the context), but downloads nothing twice. A fresh store per
+// run re-downloaded every package and took over 10 minutes in a CI run on a busy machine.
 
 function pnpm(args: string[], cwd = context) {
   const execpath = process.env.npm_execpath;
@@ -36,7 +36,7 @@ function pnpm(args: string[], cwd = context) {
     cwd,
     encoding: 'utf8',
     timeout: 1_200_000,
-    env: { ...process.env, CI: 'true', npm_config_store_dir: store },
+    env: { ...process.env, CI: 'true' },
   });
   if (res.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed:\n${res.stdout}\n${res.stderr}`);
   return res.stdout;
