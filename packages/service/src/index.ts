@@ -20,4 +20,4 @@ export type {
   ServiceDefinition,
   ServiceParts,
 } from './service.ts';
-export { kafkaCheck, runService } from './service.ts';
+export { cachedCheck, kafkaCheck, runService } from './service.ts';

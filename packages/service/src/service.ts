@@ -185,32 +185,45 @@ function databaseCheck(pool: Pool): ReadinessCheck {
   return { name: 'database', check: async () => void (await pool.query('select 1')) };
 }
 
-// The cluster is asked at most every few seconds, however often /readyz is polled: a readiness
-// probe must not become a load on the brokers.
-const KAFKA_CHECK_CACHE_MS = 5_000;
+// A dependency is asked at most every few seconds, however often /readyz is polled (the
+// dashboard polls every instance every second): a readiness probe must not become a load.
+const CHECK_CACHE_MS = 5_000;
 
-/** Readiness: the Kafka cluster answers (cached for a few seconds). */
-export function kafkaCheck(kafka: Kafka): ReadinessCheck {
+/** A readiness check whose outcome is reused for `ttlMs`. */
+export function cachedCheck(
+  name: string,
+  check: () => Promise<void>,
+  ttlMs = CHECK_CACHE_MS,
+): ReadinessCheck {
   let last: { at: number; error: Error | null } | null = null;
   return {
-    name: 'kafka',
+    name,
     check: async () => {
-      if (!last || Date.now() - last.at > KAFKA_CHECK_CACHE_MS) {
-        const admin = kafka.admin();
+      if (!last || Date.now() - last.at > ttlMs) {
         let error: Error | null = null;
         try {
-          await admin.connect();
-          await admin.describeCluster();
+          await check();
         } catch (err) {
           error = err as Error;
-        } finally {
-          await admin.disconnect().catch(() => {});
         }
         last = { at: Date.now(), error };
       }
       if (last.error) throw last.error;
     },
   };
+}
+
+/** Readiness: the Kafka cluster answers (cached for a few seconds). */
+export function kafkaCheck(kafka: Kafka): ReadinessCheck {
+  return cachedCheck('kafka', async () => {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  });
 }
 
 function partCheck(name: string, health: () => { ok: boolean; detail: string }): ReadinessCheck {

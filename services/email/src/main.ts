@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { topics } from '@akaso/contracts';
-import { runService } from '@akaso/service';
+import { cachedCheck, runService } from '@akaso/service';
 import nodemailer from 'nodemailer';
 import { ConfigSchema } from './config.ts';
 import { createEmailService } from './email-service.ts';
@@ -42,7 +42,8 @@ await runService({
           )),
       },
       routes: (app) => emailRoutes(app, email),
-      readiness: [{ name: 'smtp', check: async () => void (await transport.verify()) }],
+      // An SMTP handshake per probe would be a load on the server: cached like the Kafka check.
+      readiness: [cachedCheck('smtp', async () => void (await transport.verify()))],
       stop: [['smtp', async () => transport.close()]],
       describe: { smtp: `${config.SMTP_HOST}:${config.SMTP_PORT}` },
     };
