@@ -27,14 +27,15 @@ const work = mkdtempSync(join(tmpdir(), 'akaso-deploy-'));
 const context = join(work, 'repo');
 // pnpm's own store, the one the workspace install filled from the same lockfile: `pnpm fetch`
 // still has to find every package of the lockfile there (with nothing but the lockfile, the
-// workspace file and the patches in the context), but downloads nothing twice. A fresh store per
-// run re-downloaded every package and took over 10 minutes in a CI run on a busy machine.
+// workspace file and the patches in the context), but downloads nothing twice (a fresh store per
+// run downloaded every package again: minutes of a CI run).
 
 function pnpm(args: string[], cwd = context, beforeRetry: () => void = () => {}) {
   const execpath = process.env.npm_execpath;
   const [cmd, argv] = execpath?.includes('pnpm') ? [process.execPath, [execpath, ...args]] : ['pnpm', args];
-  // A step that talks to the registry (fetch, the legacy deploy) once sat idle for 20 minutes in
-  // a CI run, and ran in 90 s when tried again: each try is bounded, and tried once more.
+  // A step that talks to the registry (fetch, the legacy deploy) retries on its own when the
+  // registry cannot be reached (it sat for 20 minutes once, in a CI run without the machine's CA
+  // certificates): each try is bounded, and tried once more.
   for (let attempt = 1; ; attempt++) {
     const res = spawnSync(cmd, argv, {
       cwd,
