@@ -11,16 +11,35 @@ import type pg from 'pg';
  *
  * Each migration runs in its own transaction (PostgreSQL DDL is transactional), under an
  * advisory lock so two services starting at once cannot apply the same migration twice.
+ *
+ * A shared package can own a set of its own (packages/outbox's tables): that set keeps its
+ * bookkeeping in a table of its own (`table`), so a service's `_prisma_migrations` holds exactly
+ * the service's folder and the two histories never mistake each other's entries for unknown.
  */
 export interface MigrationResult {
   applied: string[];
   alreadyApplied: string[];
+  /** Already applied in an earlier text that the migration lists as superseded (see below). */
+  superseded: string[];
 }
 
 export interface MigrationFile {
   name: string;
   sql: string;
   checksum: string;
+  /**
+   * Checksums of earlier texts of this migration that a database may have recorded, from the
+   * migration's `superseded-checksums` file. A migration is never edited in place, except to move
+   * what it did into another migration that is applied before it and is idempotent (so the
+   * databases that ran the old text end up with the same schema): the old checksum then goes
+   * into that list, with why, and only those exact texts are accepted.
+   */
+  superseded: string[];
+}
+
+export interface MigrateOptions {
+  /** The bookkeeping table (Prisma's columns). Default `_prisma_migrations`. */
+  table?: string;
 }
 
 // Same key as Prisma's migrate lock, so our runner and `prisma migrate deploy` exclude each other.
@@ -40,7 +59,28 @@ export function readMigrations(migrationsDir: string): MigrationFile[] {
       const file = join(migrationsDir, name, 'migration.sql');
       if (!existsSync(file)) throw new Error(`${name}: migration.sql is missing`);
       const sql = readFileSync(file, 'utf8');
-      return { name, sql, checksum: checksum(sql) };
+      return { name, sql, checksum: checksum(sql), superseded: readSuperseded(join(migrationsDir, name)) };
+    });
+}
+
+const SUPERSEDED_FILE = 'superseded-checksums';
+
+/**
+ * `<migration>/superseded-checksums`: one sha256 (hex, as `_prisma_migrations.checksum`) a line,
+ * optionally followed by a note; `#` starts a comment. Anything else is refused, so a typo cannot
+ * quietly turn the check off.
+ */
+export function readSuperseded(migrationDir: string): string[] {
+  const file = join(migrationDir, SUPERSEDED_FILE);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const sum = line.split(/\s+/)[0] ?? '';
+      if (!/^[0-9a-f]{64}$/.test(sum)) throw new Error(`${file}: not a sha256 checksum: ${line}`);
+      return sum;
     });
 }
 
@@ -53,12 +93,18 @@ export class MigrationError extends Error {
   }
 }
 
-export async function migrate(client: pg.ClientBase, migrationsDir: string): Promise<MigrationResult> {
+export async function migrate(
+  client: pg.ClientBase,
+  migrationsDir: string,
+  { table = '_prisma_migrations' }: MigrateOptions = {},
+): Promise<MigrationResult> {
+  // The name is spliced into SQL: only a plain identifier.
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a bookkeeping table name: ${table}`);
   const files = readMigrations(migrationsDir);
   await client.query('select pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
   try {
     await client.query(`
-      create table if not exists "_prisma_migrations" (
+      create table if not exists "${table}" (
         "id"                  varchar(36) primary key not null,
         "checksum"            varchar(64) not null,
         "finished_at"         timestamptz,
@@ -69,7 +115,7 @@ export async function migrate(client: pg.ClientBase, migrationsDir: string): Pro
         "applied_steps_count" integer not null default 0
       )`);
     const { rows } = await client.query<{ migration_name: string; checksum: string }>(
-      `select migration_name, checksum from "_prisma_migrations"
+      `select migration_name, checksum from "${table}"
         where finished_at is not null and rolled_back_at is null`,
     );
     const applied = new Map(rows.map((r) => [r.migration_name, r.checksum]));
@@ -82,24 +128,28 @@ export async function migrate(client: pg.ClientBase, migrationsDir: string): Pro
         );
       }
     }
-    const result: MigrationResult = { applied: [], alreadyApplied: [] };
+    const result: MigrationResult = { applied: [], alreadyApplied: [], superseded: [] };
     for (const file of files) {
       const existing = applied.get(file.name);
       if (existing !== undefined) {
-        if (existing !== file.checksum) {
+        if (existing === file.checksum) {
+          result.alreadyApplied.push(file.name);
+        } else if (file.superseded.includes(existing)) {
+          // The recorded checksum stays as it is: it says which text really ran.
+          result.superseded.push(file.name);
+        } else {
           throw new MigrationError(
             'MIGRATION_EDITED',
             `migration ${file.name} was edited after it was applied; add a new migration instead`,
           );
         }
-        result.alreadyApplied.push(file.name);
         continue;
       }
       try {
         await client.query('begin');
         await client.query(file.sql);
         await client.query(
-          `insert into "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+          `insert into "${table}" (id, checksum, migration_name, finished_at, applied_steps_count)
            values ($1, $2, $3, now(), 1)`,
           [randomUUID(), file.checksum, file.name],
         );

@@ -86,6 +86,10 @@ export function prismaTables(schemaPath: string): TableShape {
   return tables;
 }
 
+/**
+ * The database's tables, without the migrations' bookkeeping (`_prisma_migrations` and a shared
+ * set's own, e.g. `_outbox_migrations`: any `_…_migrations`), which no schema.prisma models.
+ */
 export async function liveTables(client: pg.ClientBase, schema = 'public'): Promise<TableShape> {
   const { rows } = await client.query<{
     table_name: string;
@@ -96,7 +100,7 @@ export async function liveTables(client: pg.ClientBase, schema = 'public'): Prom
     `select c.table_name, c.column_name, c.data_type, c.is_nullable
        from information_schema.columns c
        join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
-      where c.table_schema = $1 and t.table_type = 'BASE TABLE' and c.table_name <> '_prisma_migrations'
+      where c.table_schema = $1 and t.table_type = 'BASE TABLE' and c.table_name not like '\\_%\\_migrations'
       order by c.table_name, c.ordinal_position`,
     [schema],
   );

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from '../../../scripts/stack/topology.ts';
-import { MigrationError, migrate, schemaDrift } from '../src/index.ts';
+import { checksum, MigrationError, migrate, schemaDrift } from '../src/index.ts';
 import { PrismaClient } from './fixture/generated/prisma/client.ts';
 
 const fixture = join(import.meta.dirname, 'fixture', 'prisma');
@@ -30,9 +30,9 @@ afterAll(async () => {
 describe('SQL migrations in Prisma layout, applied without the schema engine', () => {
   it('applies pending migrations once and records them in _prisma_migrations', async () => {
     const first = await migrate(client, join(fixture, 'migrations'));
-    expect(first).toEqual({ applied: ['20261124000000_init'], alreadyApplied: [] });
+    expect(first).toEqual({ applied: ['20261124000000_init'], alreadyApplied: [], superseded: [] });
     const second = await migrate(client, join(fixture, 'migrations'));
-    expect(second).toEqual({ applied: [], alreadyApplied: ['20261124000000_init'] });
+    expect(second).toEqual({ applied: [], alreadyApplied: ['20261124000000_init'], superseded: [] });
     const { rows } = await client.query('select migration_name, finished_at from "_prisma_migrations"');
     expect(rows).toHaveLength(1);
     expect(rows[0].finished_at).not.toBeNull();
@@ -70,6 +70,55 @@ describe('SQL migrations in Prisma layout, applied without the schema engine', (
     const error = await migrate(client, dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as MigrationError).code).toBe('MIGRATION_EDITED');
+  });
+
+  it('accepts an applied text the migration lists as superseded, and no other', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akaso-migrations-'));
+    cpSync(join(fixture, 'migrations'), dir, { recursive: true });
+    const init = join(dir, '20261124000000_init');
+    const applied = readFileSync(join(init, 'migration.sql'), 'utf8');
+    writeFileSync(join(init, 'migration.sql'), `-- moved elsewhere\n${applied}`);
+
+    const refused = await migrate(client, dir).catch((e: unknown) => e);
+    expect((refused as MigrationError).code).toBe('MIGRATION_EDITED');
+
+    writeFileSync(join(init, 'superseded-checksums'), `${checksum('-- another text\n')}  not what ran\n`);
+    const stillRefused = await migrate(client, dir).catch((e: unknown) => e);
+    expect((stillRefused as MigrationError).code).toBe('MIGRATION_EDITED');
+
+    writeFileSync(join(init, 'superseded-checksums'), `${checksum(applied)}  the text that ran\n`);
+    expect(await migrate(client, dir)).toEqual({
+      applied: [],
+      alreadyApplied: [],
+      superseded: ['20261124000000_init'],
+    });
+    // The record keeps the checksum of the text that really ran.
+    const { rows } = await client.query('select checksum from "_prisma_migrations"');
+    expect(rows).toEqual([{ checksum: checksum(applied) }]);
+  });
+
+  it('keeps a second set of migrations in its own bookkeeping table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'akaso-migrations-'));
+    mkdirSync(join(dir, '20261127000000_shared'));
+    writeFileSync(
+      join(dir, '20261127000000_shared', 'migration.sql'),
+      'create table shared_thing (id int);\n',
+    );
+    const result = await migrate(client, dir, { table: '_shared_migrations' });
+    expect(result.applied).toEqual(['20261127000000_shared']);
+    // Neither history sees the other's migrations as unknown.
+    expect((await migrate(client, join(fixture, 'migrations'))).alreadyApplied).toEqual([
+      '20261124000000_init',
+    ]);
+    expect((await migrate(client, dir, { table: '_shared_migrations' })).alreadyApplied).toEqual([
+      '20261127000000_shared',
+    ]);
+    const prisma = await client.query('select migration_name from "_prisma_migrations"');
+    expect(prisma.rows.map((r) => r.migration_name)).toEqual(['20261124000000_init']);
+    await client.query('drop table shared_thing; drop table "_shared_migrations"');
+    await expect(migrate(client, dir, { table: 'x"; drop table burgers; --' })).rejects.toThrow(
+      /not a bookkeeping table name/,
+    );
   });
 
   it('rolls back a failing migration entirely and applies nothing of it', async () => {

@@ -1,3 +1,4 @@
+export { outboxMigrations } from './migrations.ts';
 export type { OutboxRow, OutgoingEvent, Sql } from './outbox.ts';
 export { claimEvents, enqueue, outboxRow } from './outbox.ts';
 export type { OutboxRelay, RelayHealth, RelayOptions } from './relay.ts';

@@ -27,28 +27,14 @@ export interface OutgoingEvent<T extends TopicName = TopicName> {
   correlationId: string;
 }
 
-// One statement whatever the number of events: the rows travel as one JSON parameter.
-const ENQUEUE_SQL = `insert into "outbox" ("event_id", "topic", "key", "payload", "headers")
-  select r.event_id, r.topic, r.key, r.payload::jsonb, r.headers
-    from jsonb_to_recordset($1::jsonb) as r(ord int, event_id uuid, topic text, key text, payload text, headers jsonb)
-    order by r.ord`;
+// outbox_enqueue (packages/outbox/sql/migrations) is the one writer of outbox rows: one
+// statement whatever the number of events, the rows travelling as one JSON parameter.
+const ENQUEUE_SQL = 'select "outbox_enqueue"($1::jsonb)';
 
 /** Writes the events to the outbox in the caller's transaction, in the order given. */
 export async function enqueue(tx: Sql, events: OutgoingEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = JSON.stringify(
-    events.map((e, ord) => {
-      const row = outboxRow(e);
-      return {
-        ord,
-        event_id: row.eventId,
-        topic: row.topic,
-        key: row.key,
-        payload: row.payload,
-        headers: row.headers,
-      };
-    }),
-  );
+  const rows = JSON.stringify(events.map(outboxRow));
   await tx.query({ name: 'akaso_outbox_enqueue', text: ENQUEUE_SQL, values: [rows] });
 }
 
@@ -68,7 +54,7 @@ export async function claimEvents(tx: Sql, group: string, eventIds: readonly str
   return new Set(rows.map((r) => r.event_id));
 }
 
-/** One outbox row; `payload` is the event's JSON text. */
+/** One outbox row as outbox_enqueue takes it; `payload` is the event's JSON text. */
 export interface OutboxRow {
   eventId: string;
   topic: string;
@@ -80,7 +66,7 @@ export interface OutboxRow {
 /**
  * The row for one event: keyed by user (one user's events stay in order on one partition), the
  * payload validated against the event's schema here, so a malformed event never reaches a topic.
- * Also passed as JSON to SQL that inserts it itself (order-api's place_order, one round trip).
+ * enqueue() hands it to outbox_enqueue; order-api's place_order does too, inside its one round trip.
  */
 export function outboxRow(e: OutgoingEvent): OutboxRow {
   return {

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProducer, type Logger, type Producer } from '@akaso/kafka';
 import { stack, testKafka, withAdmin } from '@akaso/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboxRelay } from '../src/index.ts';
+import { createOutboxRelay, outboxMigrations } from '../src/index.ts';
 
 // The relay against the real PostgreSQL and the real brokers, in a database and on a topic of
 // its own (so no service consumes what it publishes). A spy around the real producer counts the
@@ -12,7 +12,11 @@ import { createOutboxRelay } from '../src/index.ts';
 const database = 'outbox_relay_it';
 const topic = 'outbox-relay-it';
 const url = `${stack.postgres}/${database}`;
-const outboxSql = readFileSync(join(import.meta.dirname, '..', 'sql', 'outbox.sql'), 'utf8');
+// The outbox's own migrations, as text: they are idempotent, and this database has no other.
+const outboxSql = readdirSync(outboxMigrations.dir)
+  .sort()
+  .map((name) => readFileSync(join(outboxMigrations.dir, name, 'migration.sql'), 'utf8'))
+  .join('\n');
 
 let producer: Producer;
 const quiet: Logger = { info() {}, warn() {}, error() {}, debug() {} };

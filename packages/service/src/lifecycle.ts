@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@akaso/db';
+import { outboxMigrations } from '@akaso/outbox';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -24,17 +25,29 @@ export async function retryStartup<T>(
   }
 }
 
-/** Applies the service's SQL migrations (Prisma layout) before anything touches its tables. */
+/**
+ * Migrates a service's database before anything touches its tables: first the outbox's own set
+ * (packages/outbox: outbox, processed_events, outbox_enqueue), unless the service publishes
+ * nothing, then the service's SQL migrations (Prisma layout), which may use what the first set
+ * defined (order-api's place_order calls outbox_enqueue).
+ */
 export async function migrateDatabase(
   connectionString: string,
   migrationsDir: string,
   logger: Logger,
+  { outbox = true }: { outbox?: boolean } = {},
 ): Promise<void> {
   const client = new pg.Client({ connectionString, application_name: 'migrate' });
   await client.connect();
   try {
-    const result = await migrate(client, migrationsDir);
-    if (result.applied.length > 0) logger.info({ applied: result.applied }, 'database migrated');
+    const sets = [...(outbox ? [outboxMigrations] : []), { dir: migrationsDir, table: '_prisma_migrations' }];
+    for (const { dir, table } of sets) {
+      const result = await migrate(client, dir, { table });
+      if (result.applied.length > 0) logger.info({ table, applied: result.applied }, 'database migrated');
+      if (result.superseded.length > 0) {
+        logger.info({ table, migrations: result.superseded }, 'applied earlier in a superseded text');
+      }
+    }
   } finally {
     await client.end();
   }

@@ -25,14 +25,16 @@ export interface Runtime {
 }
 
 /**
- * The start-up every service shares, in order: its database migrated (SQL in prisma/migrations
- * beside src/ or dist/), the pipeline's topics provisioned (idempotent), the producer connected.
+ * The start-up every service shares, in order: its database migrated (the outbox's tables if it
+ * publishes, then the SQL in prisma/migrations beside src/ or dist/), the pipeline's topics
+ * provisioned (idempotent), the producer connected.
  * PostgreSQL and Kafka are retried while they come up, so start order does not matter.
  */
 export async function startRuntime(
   service: string,
   config: RuntimeConfig,
   serviceRoot: string,
+  { outbox = true }: { outbox?: boolean } = {},
 ): Promise<Runtime> {
   const logger = createLogger(service, config.LOG_LEVEL);
   const kafka = createKafka({
@@ -44,7 +46,7 @@ export async function startRuntime(
   const producer = createProducer(kafka);
   await retryStartup(
     'postgresql',
-    () => migrateDatabase(config.DATABASE_URL, join(serviceRoot, 'prisma', 'migrations'), logger),
+    () => migrateDatabase(config.DATABASE_URL, join(serviceRoot, 'prisma', 'migrations'), logger, { outbox }),
     logger,
   );
   await retryStartup(

@@ -91,7 +91,9 @@ export interface RunningService {
  */
 export async function runService<S extends Type.TObject>(def: ServiceDefinition<S>): Promise<RunningService> {
   const config = loadConfigOrExit(def.name, def.config) as Type.Static<S> & ServiceConfig;
-  const { logger, kafka, producer } = await startRuntime(def.name, config, def.root);
+  const { logger, kafka, producer } = await startRuntime(def.name, config, def.root, {
+    outbox: def.outbox !== false,
+  });
   // One request's forgotten promise must not take down every stream and order of the instance.
   installProcessGuards(logger);
   const metrics = createMetrics(def.name);

@@ -1,0 +1,58 @@
+-- place_order writes its OrderPlaced row through outbox_enqueue (packages/outbox's migrations,
+-- applied before these), the one function that knows the outbox's columns, instead of an INSERT
+-- of its own. Otherwise the same function as in 20261126000000_place_order_single_argument,
+-- which explains the argument and the steps.
+CREATE OR REPLACE FUNCTION "place_order"(p JSONB) RETURNS JSONB LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    v_user_id CONSTANT TEXT := p->>'userId';
+    v_order_id CONSTANT UUID := (p->>'orderId')::uuid;
+    v_now CONSTANT TIMESTAMPTZ := (p->>'now')::timestamptz;
+    v_burgers CONSTANT INTEGER := (p->>'burgers')::int;
+    v_key CONSTANT TEXT := p->>'idempotencyKey';
+    existing "idempotency_keys"%ROWTYPE;
+    quota JSONB;
+    body JSONB;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('quota:' || v_user_id));
+
+    IF v_key IS NOT NULL THEN
+        SELECT * INTO existing FROM "idempotency_keys" WHERE "user_id" = v_user_id AND "key" = v_key;
+        IF FOUND THEN
+            IF existing."request_hash" <> p->>'requestHash' THEN
+                RETURN jsonb_build_object('outcome', 'key_reused', 'orderId', existing."order_id");
+            END IF;
+            RETURN jsonb_build_object('outcome', 'replayed', 'body', existing."response");
+        END IF;
+    END IF;
+
+    quota := "quota_state"(v_user_id, v_now, (p->>'limit')::int, (p->>'windowMs')::bigint, v_burgers);
+    -- IS NOT TRUE, not NOT: a missing answer refuses instead of slipping through as NULL.
+    IF (quota->>'allowed')::boolean IS NOT TRUE THEN
+        RETURN jsonb_build_object('outcome', 'quota_exceeded', 'quota', quota);
+    END IF;
+
+    INSERT INTO "orders" ("id", "user_id", "email", "burgers", "items", "total_cents", "currency",
+                          "payment_method", "status", "mode", "correlation_id", "created_at", "updated_at")
+    VALUES (v_order_id, v_user_id, p->>'email', v_burgers, p->'items', (p->>'totalCents')::int,
+            p->>'currency', p->>'paymentMethod', 'received', p->>'mode', p->>'correlationId', v_now, v_now);
+    INSERT INTO "order_status_history" ("order_id", "status", "at") VALUES (v_order_id, 'received', v_now);
+    -- The outbox row as packages/outbox's outboxRow() builds it (async mode only), written by
+    -- outbox_enqueue like every other outbox row.
+    IF jsonb_typeof(p->'outbox') = 'object' THEN
+        PERFORM "outbox_enqueue"(jsonb_build_array(p->'outbox'));
+    END IF;
+
+    -- The quota after this order: the same numbers quota_state would give a moment later.
+    body := (p->'response') || jsonb_build_object('quota', jsonb_build_object(
+        'limit', quota->'limit',
+        'used', (quota->>'used')::int + v_burgers,
+        'remaining', (quota->>'remaining')::int - v_burgers,
+        'windowHours', quota->'windowHours',
+        'nextFreeAt', coalesce(quota->>'nextFreeAt',
+                               "iso_utc"(v_now + (p->>'windowMs')::bigint * INTERVAL '1 millisecond'))));
+    IF v_key IS NOT NULL THEN
+        INSERT INTO "idempotency_keys" ("key", "user_id", "request_hash", "order_id", "response", "created_at")
+        VALUES (v_key, v_user_id, p->>'requestHash', v_order_id, body, v_now);
+    END IF;
+    RETURN jsonb_build_object('outcome', 'accepted', 'body', body);
+END $$;
