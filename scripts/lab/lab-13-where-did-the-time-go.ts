@@ -1,4 +1,10 @@
-import { fetchTrace, type HopSegment, hopSegments, type TraceSpan } from '@akaso/observability';
+import {
+  confirmationPath,
+  fetchTrace,
+  type HopSegment,
+  hopSegments,
+  type TraceSpan,
+} from '@akaso/observability';
 import { type Lab, labId, labOrder, labStack, postOrder, until, waitTerminal } from './lab.ts';
 import { restartService } from './stack-control.ts';
 
@@ -11,31 +17,37 @@ interface TracedOrder {
   traceId: string;
   segments: HopSegment[];
   chargeMs: number;
+  /** The order the charge span was made for (its `akaso.order_id`). */
+  chargeOrderId: unknown;
   totalMs: number;
 }
 
-/** The order's trace once it holds the confirmation mail (spans reach Jaeger in batches). */
+/**
+ * The order's trace once Jaeger holds its whole path: every span from POST /orders down to the
+ * confirmation mail, and the card charge on it. Each service sends its spans in its own batches
+ * (about every second), so the mail can be in Jaeger before order-api's publish that caused it;
+ * read then, the chain was two email spans (a CI run's "longest hop: email smtp send 8 ms").
+ */
 async function readTrace(orderId: string): Promise<TracedOrder> {
   const res = await fetch(`${labStack.api}/orders/${orderId}`);
   const { traceId } = (await res.json()) as { traceId: string | null };
   if (!traceId) throw new Error(`order ${orderId} has no traceId: is tracing on (OTEL_SDK_DISABLED)?`);
   return until(
-    `the trace of order ${orderId} in Jaeger, down to the confirmation mail`,
+    `the trace of order ${orderId} in Jaeger, whole from POST /orders to the confirmation mail`,
     async () => {
       const spans = await fetchTrace(labStack.jaeger, traceId);
-      const mail = spans?.find(
-        (s) =>
-          s.operation === 'smtp send' &&
-          spans.some((p) => p.spanId === s.parentId && p.operation === 'process order-status'),
-      );
-      const charge = spans?.find((s) => s.operation === 'payment provider charge');
-      if (!spans || !mail || !charge) return null;
-      const root = spans.find((s) => s.parentId === null) as TraceSpan;
+      if (!spans) throw new Error(`Jaeger does not know trace ${traceId} yet`);
+      const path = confirmationPath(spans);
+      // Thrown, not returned: `until` keeps polling and names what was still missing at the end.
+      if (!path.complete) throw new Error(`trace ${traceId} lacks ${path.missing}`);
+      const { chain, mail, charge } = path;
+      const root = chain[0] as TraceSpan;
       return {
         orderId,
         traceId,
-        segments: hopSegments(spans, mail),
+        segments: hopSegments(chain),
         chargeMs: charge.durationUs / 1000,
+        chargeOrderId: charge.tags['akaso.order_id'],
         totalMs: (mail.startUs + mail.durationUs - root.startUs) / 1000,
       };
     },
@@ -82,6 +94,13 @@ export const lab: Lab = {
     for (const s of example.segments) report.figure(`  ${s.hop} (ms)`, Math.round(s.ms));
     report.figure('order placed → confirmation mail sent (ms)', Math.round(example.totalMs));
 
+    report.check(
+      'each trace holds its own card charge, on the path from POST /orders to the confirmation mail',
+      traced.every((t) => t.chargeOrderId === t.orderId),
+      traced
+        .map((t) => `${t.orderId.slice(0, 8)}: charge for ${String(t.chargeOrderId).slice(0, 8)}`)
+        .join(', '),
+    );
     const slowest = traced.map((t) => t.segments.reduce((a, b) => (b.ms > a.ms ? b : a)));
     report.check(
       `in every trace the longest hop is payment's (consume inventory → publish payments), ${ORDERS} orders`,

@@ -1,7 +1,15 @@
 export type { TracingConfig } from './config.ts';
 export { tracingConfig, tracingConfigSchema } from './config.ts';
-export type { HopSegment, TraceSpan } from './jaeger-api.ts';
-export { ancestry, fetchTrace, findTraces, hopSegments, isHop } from './jaeger-api.ts';
+export type { ConfirmationPath, HopSegment, TraceSpan } from './jaeger-api.ts';
+export {
+  ancestry,
+  confirmationPath,
+  fetchTrace,
+  findTraces,
+  hopSegments,
+  isHop,
+  rootedChain,
+} from './jaeger-api.ts';
 export type { TracedDelivery, TracedRow } from './kafka-spans.ts';
 export { traceBatch, traceHeaders, tracePublish } from './kafka-spans.ts';
 export { activeTraceId, inOrderTrace, nameServerSpan, withClientSpan } from './spans.ts';

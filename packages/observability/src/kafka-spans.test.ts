@@ -26,13 +26,22 @@ afterAll(async () => {
 beforeEach(() => exporter.reset());
 
 const traceparent = (traceId: string, spanId: string) => `00-${traceId}-${spanId}-01`;
-const delivery = (orderId: string, headers: Record<string, string>, offset = '1'): TracedDelivery => ({
-  topic: 'orders',
+const delivery = (
+  orderId: string,
+  headers: Record<string, string>,
+  offset = '1',
+  over: { topic?: string; occurredAt?: string } = {},
+): TracedDelivery => ({
+  topic: over.topic ?? 'orders',
   partition: 0,
   offset,
   key: 'user-1',
   headers,
-  event: { eventId: `e-${orderId}`, orderId },
+  event: {
+    eventId: `e-${orderId}-${offset}`,
+    orderId,
+    occurredAt: over.occurredAt ?? '2026-12-24T10:00:00.000Z',
+  },
 });
 const T1 = '11111111111111111111111111111111';
 const T2 = '22222222222222222222222222222222';
@@ -74,6 +83,32 @@ describe('traceBatch', () => {
     expect(traceIdOf(headers.o2)).toBe(T2);
     // An order whose message carried no context stays untraced: it never joins the batch's trace.
     expect(headers.o3).toEqual({});
+  });
+
+  // order-api's projector: an order's StockReserved and PaymentSucceeded in one call, the
+  // payment's partition first. The OrderConfirmed it writes must follow the payment, else the
+  // order's trace runs from inventory straight to the confirmation and holds no payment hop.
+  it("continues an order's newest message when the call holds two of the same order", async () => {
+    const reserved = delivery('o1', { traceparent: traceparent(T1, 'a'.repeat(16)) }, '7', {
+      topic: 'inventory',
+      occurredAt: '2026-12-24T10:00:00.100Z',
+    });
+    const paid = delivery('o1', { traceparent: traceparent(T1, 'b'.repeat(16)) }, '3', {
+      topic: 'payments',
+      occurredAt: '2026-12-24T10:00:00.140Z',
+    });
+    for (const order of [
+      [paid, reserved],
+      [reserved, paid],
+    ]) {
+      exporter.reset();
+      const out = await traceBatch('order-status', order, async () => traceHeaders('o1'));
+      const spans = await finished();
+      const payments = spans.find((s) => s.name === 'process payments');
+      expect(payments?.parentSpanContext?.spanId).toBe('b'.repeat(16));
+      expect(spans.some((s) => s.name === 'process inventory')).toBe(true);
+      expect(out.traceparent).toBe(traceparent(T1, payments?.spanContext().spanId ?? ''));
+    }
   });
 
   it('starts no trace for messages that carry none, or an unsampled one', async () => {

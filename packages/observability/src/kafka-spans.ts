@@ -32,7 +32,7 @@ export interface TracedDelivery {
   offset: string;
   key: string | null;
   headers: Record<string, string>;
-  event: { eventId: string; orderId: string };
+  event: { eventId: string; orderId: string; occurredAt: string };
 }
 
 function attributes(d: TracedDelivery, groupId: string) {
@@ -73,7 +73,8 @@ function fail(spans: Span[], err: unknown) {
  * Several: one `process` span for the call, linked to every message's context (as the
  * conventions want for batches), and a child span per message continuing that message's
  * context, so each order's trace still holds its hop. The events an order's handling writes to
- * the outbox continue that order's span (traceHeaders).
+ * the outbox continue that order's span (traceHeaders); the span of its newest message when
+ * the call holds several of one order.
  */
 export async function traceBatch<T>(
   groupId: string,
@@ -122,6 +123,12 @@ export async function traceBatch<T>(
   if (deliveries.length === 1) byOrder.set(first.event.orderId, batchCtx);
   else {
     const batchLink: Link = { context: batch.spanContext() };
+    // Two messages of one order can meet in a call (order-api's projector: its StockReserved
+    // and its PaymentSucceeded, on two topics, in either order). Each gets its own span; what
+    // the call publishes for the order continues the newest one: an order only moves forward,
+    // so its OrderConfirmed follows the payment, and the trace runs through payment. Delivery
+    // order would pick whichever partition came last (a chain skipping payment, seen in a test).
+    const newest = new Map<string, number>();
     deliveries.forEach((d, i) => {
       const parent = parents[i] as Context;
       // A message without a sampled traceparent starts nothing new.
@@ -132,6 +139,10 @@ export async function traceBatch<T>(
         parent,
       );
       spans.push(span);
+      const at = Date.parse(d.event.occurredAt);
+      const seen = newest.get(d.event.orderId);
+      if (seen !== undefined && at < seen) return;
+      newest.set(d.event.orderId, at);
       byOrder.set(d.event.orderId, trace.setSpan(parent, span));
     });
   }
