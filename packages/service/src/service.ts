@@ -134,6 +134,7 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
           handler: parts.consumer.handler,
           maxBatchSize: config.CONSUMER_MAX_BATCH,
           maxInFlight: config.CONSUMER_MAX_IN_FLIGHT,
+          lingerMs: config.CONSUMER_LINGER_MS,
           commitPolicy: {
             autoCommit: config.KAFKA_AUTO_COMMIT,
             autoCommitIntervalMs: config.KAFKA_AUTO_COMMIT_INTERVAL_MS,
