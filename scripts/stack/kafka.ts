@@ -167,10 +167,17 @@ export async function startKafkaNode(node: KafkaNode, reporter: Reporter): Promi
     [
       `-Xms${kafka.heap.min}`,
       `-Xmx${kafka.heap.max}`,
-      // The serial collector: with a heap this small its pauses stay short, and it spends less
-      // CPU than G1's concurrent threads: the brokers' CPU per order fell 8% in `pnpm bench
-      // --rate 200` (5.11 → 4.71 ms, warm). AKASO_KAFKA_JVM_OPTS replaces it, to compare.
-      ...(process.env.AKASO_KAFKA_JVM_OPTS?.split(' ').filter(Boolean) ?? ['-XX:+UseSerialGC']),
+      // Sized for a 2-core machine, each measured in `pnpm bench --rate 200 --realistic` (warm):
+      // - the serial collector: with a heap this small its pauses stay short, and it spends less
+      //   CPU than G1's concurrent threads (brokers 5.11 → 4.71 ms CPU per order);
+      // - the C1 compiler only: C2 kept compiling for minutes (44 s of CPU per broker during one
+      //   2.5-minute bench, against 1.4 s for C1), far more than its faster code saved: brokers
+      //   4.62 → 3.47 ms per order, end-to-end p99 18.7 → 12.0 s at the same load.
+      // AKASO_KAFKA_JVM_OPTS replaces both, to compare.
+      ...(process.env.AKASO_KAFKA_JVM_OPTS?.split(' ').filter(Boolean) ?? [
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+      ]),
       '-XX:+ExitOnOutOfMemoryError',
       '-Djava.awt.headless=true',
       `-Dkafka.logs.dir=${nodeLogDir(node)}`,
