@@ -2,8 +2,9 @@ import type { AnyEvent } from '@akaso/contracts';
 import type { Pool } from '@akaso/db';
 import { retryWhileTransient } from '@akaso/kafka';
 import { withClientSpan } from '@akaso/observability';
-import type { Transporter } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type { SmtpPool } from './smtp-pool.ts';
 import { type Mail, mailFor } from './templates.ts';
 
 /**
@@ -14,19 +15,23 @@ import { type Mail, mailFor } from './templates.ts';
  * Message-ID is derived from (order, kind) so a receiving system can drop that duplicate.
  *
  * A batch costs two statements (claim, mark sent) whatever its size; the mails go out over the
- * transport's pooled connections at once.
+ * pool's connections at once.
  */
 export function createEmailService(deps: {
   pool: Pool;
-  transport: Transporter;
+  smtp: Pick<SmtpPool, 'send'>;
   from: string;
   latencyMs: number;
-  /** Mails sent at once (the SMTP transport's pool size). */
+  /** Mails in flight at once (waiting out the latency, or on one of the pool's connections). */
   concurrency: number;
   /** Called once per mail the SMTP server accepted (the dashboard's funnel counts them). */
   onSent?: (kind: string) => void;
 }) {
   const { pool } = deps;
+  // The SMTP envelope wants the bare address ("Akaso Burger <orders@…>" is the From header's).
+  const parsed = addressparser(deps.from, { flatten: true })[0];
+  if (!parsed?.address) throw new Error(`MAIL_FROM has no address: ${deps.from}`);
+  const envelopeFrom = parsed.address;
 
   async function send(orderId: string, mail: Mail): Promise<string> {
     if (deps.latencyMs > 0) await new Promise((r) => setTimeout(r, deps.latencyMs));
@@ -49,7 +54,7 @@ export function createEmailService(deps: {
       'smtp send',
       { 'akaso.mail.kind': mail.kind, 'akaso.order_id': orderId },
       orderId,
-      () => deps.transport.sendMail({ envelope: { from: deps.from, to: mail.to }, raw }),
+      () => deps.smtp.send({ from: envelopeFrom, to: [mail.to] }, raw),
     );
     return messageId;
   }

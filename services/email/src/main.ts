@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { topics } from '@akaso/contracts';
 import { cachedCheck, runService } from '@akaso/service';
-import nodemailer from 'nodemailer';
 import { ConfigSchema } from './config.ts';
 import { createEmailService } from './email-service.ts';
 import { emailRoutes } from './routes.ts';
+import { createSmtpPool } from './smtp-pool.ts';
 
 // Email: the confirmation, rejection and receipt mails. It produces no events (no outbox):
 // its producer only dead-letters poison messages.
@@ -14,18 +14,15 @@ await runService({
   root: join(import.meta.dirname, '..'),
   outbox: false,
   async setup({ config, pool, metrics }) {
-    const transport = nodemailer.createTransport({
+    const smtp = createSmtpPool({
       host: config.SMTP_HOST,
       port: config.SMTP_PORT,
       secure: config.SMTP_SECURE,
-      pool: true,
-      maxConnections: config.SMTP_POOL_SIZE,
-      // Keep the connections (nodemailer reconnects after 100 messages by default).
-      maxMessages: Number.POSITIVE_INFINITY,
+      size: config.SMTP_POOL_SIZE,
     });
     const email = createEmailService({
       pool,
-      transport,
+      smtp,
       from: config.MAIL_FROM,
       latencyMs: config.SMTP_LATENCY_MS,
       concurrency: config.EMAIL_SEND_CONCURRENCY,
@@ -43,8 +40,8 @@ await runService({
       },
       routes: (app) => emailRoutes(app, email),
       // An SMTP handshake per probe would be a load on the server: cached like the Kafka check.
-      readiness: [cachedCheck('smtp', async () => void (await transport.verify()))],
-      stop: [['smtp', async () => transport.close()]],
+      readiness: [cachedCheck('smtp', () => smtp.verify())],
+      stop: [['smtp', () => smtp.close()]],
       describe: { smtp: `${config.SMTP_HOST}:${config.SMTP_PORT}` },
     };
   },

@@ -1,0 +1,133 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { isTransient } from '@akaso/kafka';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSmtpPool } from './smtp-pool.ts';
+
+/** Just enough SMTP to exercise the pool: counts connections, refuses "reject@" recipients. */
+function smtpServer() {
+  const sockets = new Set<Socket>();
+  const state = { opened: 0, maxOpen: 0, mails: 0 };
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    state.opened++;
+    state.maxOpen = Math.max(state.maxOpen, sockets.size);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let data = false;
+    let buffer = '';
+    socket.write('220 test ESMTP\r\n');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      for (;;) {
+        if (data) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          buffer = buffer.slice(end + 5);
+          data = false;
+          state.mails++;
+          socket.write('250 queued\r\n');
+          continue;
+        }
+        const eol = buffer.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol).toUpperCase();
+        buffer = buffer.slice(eol + 2);
+        if (line.startsWith('EHLO')) socket.write('250-test\r\n250 8BITMIME\r\n');
+        else if (line.startsWith('RCPT') && line.includes('REJECT@')) socket.write('550 no such user\r\n');
+        else if (line.startsWith('DATA')) {
+          data = true;
+          socket.write('354 go on\r\n');
+        } else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+  });
+  return {
+    state,
+    listen: (port = 0) =>
+      new Promise<number>((resolve) =>
+        server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+      ),
+    /** Hangs up on every client, as a restarting server does. */
+    dropAll: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const raw = Buffer.from('From: a@x.example\r\nTo: b@y.example\r\nSubject: hi\r\n\r\nhello\r\n');
+const envelope = (to = 'b@y.example') => ({ from: 'a@x.example', to: [to] });
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+describe('SMTP pool', () => {
+  it('sends every mail over at most `size` connections, reusing them', async () => {
+    const server = smtpServer();
+    const port = await server.listen();
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 3 });
+    closers.push(server.close, pool.close);
+    await Promise.all(Array.from({ length: 40 }, () => pool.send(envelope(), raw)));
+    expect(server.state.mails).toBe(40);
+    expect(server.state.maxOpen).toBeLessThanOrEqual(3);
+    expect(server.state.opened).toBeLessThanOrEqual(3);
+  });
+
+  it('replaces connections the server hung up on, without losing their slots', async () => {
+    const server = smtpServer();
+    const port = await server.listen();
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 2 });
+    closers.push(server.close, pool.close);
+    await Promise.all(Array.from({ length: 6 }, () => pool.send(envelope(), raw)));
+    server.dropAll();
+    await new Promise((r) => setTimeout(r, 50));
+    await Promise.all(Array.from({ length: 10 }, () => pool.send(envelope(), raw)));
+    expect(server.state.mails).toBe(16);
+    expect(server.state.maxOpen).toBeLessThanOrEqual(2);
+  });
+
+  it('fails a send with a transient error while the server is down, and recovers when it is back', async () => {
+    const first = smtpServer();
+    const port = await first.listen();
+    await first.close();
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 2 });
+    closers.push(pool.close);
+    const err = await pool.send(envelope(), raw).catch((e: unknown) => e);
+    // nodemailer's code for a refused connection (ECONNREFUSED underneath).
+    expect(err).toMatchObject({ code: 'ESOCKET' });
+    expect(isTransient(err)).toBe(true);
+    const again = smtpServer();
+    await again.listen(port);
+    closers.push(again.close);
+    await Promise.all(Array.from({ length: 5 }, () => pool.send(envelope(), raw)));
+    expect(again.state.mails).toBe(5);
+  });
+
+  it('passes a refused recipient on as a permanent error and keeps its slot free', async () => {
+    const server = smtpServer();
+    const port = await server.listen();
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1 });
+    closers.push(server.close, pool.close);
+    const err = await pool.send(envelope('reject@y.example'), raw).catch((e: unknown) => e);
+    expect(err).toMatchObject({ responseCode: 550 });
+    expect(isTransient(err)).toBe(false);
+    await pool.send(envelope(), raw);
+    expect(server.state.mails).toBe(1);
+  });
+
+  it('refuses sends once closed', async () => {
+    const server = smtpServer();
+    const port = await server.listen();
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1 });
+    closers.push(server.close);
+    await pool.send(envelope(), raw);
+    await pool.close();
+    await expect(pool.send(envelope(), raw)).rejects.toMatchObject({ code: 'ECONNECTION' });
+  });
+});

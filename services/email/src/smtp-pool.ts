@@ -1,0 +1,130 @@
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+
+/**
+ * Pooled SMTP connections that send ready-made messages. The mail is composed once by the
+ * caller (MailComposer); nodemailer's Mailer would compose it again around the raw buffer
+ * (message-id, MIME tree, plugins, a stream pipeline per mail) before its own pool sends it:
+ * measured against Mailpit, 0.50 ms of client CPU per mail through `sendMail`, 0.25 ms through
+ * SMTPConnection itself, which is what this pool drives.
+ *
+ * A connection carries one mail at a time. A connection that failed is closed, never reused
+ * (its SMTP state is unknown); the error goes to the caller with nodemailer's codes
+ * (ECONNECTION, ESOCKET, responseCode…), which the consumer classifies as transient or not.
+ */
+export interface SmtpPool {
+  send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<void>;
+  /** Opens a connection and says goodbye: the readiness probe. */
+  verify(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SmtpPoolOptions {
+  host: string;
+  port: number;
+  secure: boolean;
+  /** Connections open at most. */
+  size: number;
+}
+
+export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
+  const idle: SMTPConnection[] = [];
+  const waiters: (() => void)[] = [];
+  let open = 0;
+  let closed = false;
+  const closedError = () => Object.assign(new Error('SMTP pool closed'), { code: 'ECONNECTION' });
+
+  function connect(): Promise<SMTPConnection> {
+    return new Promise((resolve, reject) => {
+      const c = new SMTPConnection({
+        host: opts.host,
+        port: opts.port,
+        secure: opts.secure,
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 60_000,
+      });
+      let settled = false;
+      // While a mail is in flight, its send callback gets the error too and frees the slot. An
+      // idle connection that fails or is hung up on (a restart, an idle timeout) is dropped here.
+      c.on('error', (err) => {
+        dropIdle(c);
+        if (!settled) {
+          settled = true;
+          reject(err);
+        }
+      });
+      c.on('end', () => dropIdle(c));
+      c.connect(() => {
+        settled = true;
+        resolve(c);
+      });
+    });
+  }
+
+  /** A connection went idle or a slot freed: the oldest waiter looks again. */
+  const wake = () => waiters.shift()?.();
+
+  function dropIdle(c: SMTPConnection) {
+    const i = idle.indexOf(c);
+    if (i < 0) return;
+    idle.splice(i, 1);
+    open--;
+    wake();
+  }
+
+  async function acquire(): Promise<SMTPConnection> {
+    for (;;) {
+      if (closed) throw closedError();
+      const ready = idle.pop();
+      if (ready) return ready;
+      if (open < opts.size) {
+        open++;
+        try {
+          return await connect();
+        } catch (err) {
+          open--;
+          wake();
+          throw err;
+        }
+      }
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  }
+
+  async function send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<void> {
+    const c = await acquire();
+    try {
+      await new Promise<void>((resolve, reject) =>
+        c.send(envelope, raw, (err) => (err ? reject(err) : resolve())),
+      );
+    } catch (err) {
+      c.close();
+      open--;
+      wake();
+      throw err;
+    }
+    if (closed) {
+      c.quit();
+      open--;
+    } else {
+      idle.push(c);
+      wake();
+    }
+  }
+
+  async function verify(): Promise<void> {
+    const c = await connect();
+    c.quit();
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    for (const c of idle.splice(0)) {
+      c.quit();
+      open--;
+    }
+    for (const w of waiters.splice(0)) w();
+  }
+
+  return { send, verify, close };
+}
