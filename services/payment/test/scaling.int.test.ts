@@ -108,9 +108,11 @@ describe('two instances of payment in one consumer group', () => {
     const charges = await chargesAtProvider(ids);
     expect(ids.filter((id) => charges.get(id)?.chargedKeys.length !== 1)).toEqual([]);
     // …and one receipt per order in the SMTP sink (the sent-mail log is deduplicated by its key).
-    const receipts = await eventually('40 receipts', async () => {
+    // The confirmation takes one hop more than the receipt (through the order-status projector):
+    // wait for both kinds before counting them.
+    const receipts = await eventually('40 receipts and 40 confirmations', async () => {
       const kinds = await Promise.all(ids.map((id) => mailsByKind(id)));
-      return kinds.every((k) => (k.receipt ?? 0) >= 1) ? kinds : null;
+      return kinds.every((k) => (k.receipt ?? 0) >= 1 && (k.confirmation ?? 0) >= 1) ? kinds : null;
     });
     expect(receipts.filter((k) => k.receipt !== 1 || k.confirmation !== 1)).toEqual([]);
     expect((await groupMembers('payment')).length).toBe(1);

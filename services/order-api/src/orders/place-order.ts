@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import { type SaleWindow, unitPrice } from '../menu.ts';
 import { withDatabase } from './database-errors.ts';
 import type { MenuCache } from './menu-cache.ts';
+import { createOrderWriter } from './order-writer.ts';
 import type { QuotaPolicy, QuotaState, QuotaView } from './quota.ts';
 import type { OrderStatus } from './status.ts';
 
@@ -70,7 +71,7 @@ export interface PlacementDeps {
 }
 
 /** What place_order(jsonb) returns (see its migration). */
-type PlaceOrderResult =
+export type PlaceOrderResult =
   | { outcome: 'accepted' | 'replayed'; body: OrderAccepted }
   | { outcome: 'key_reused'; orderId: string }
   | { outcome: 'quota_exceeded'; quota: QuotaState };
@@ -105,6 +106,7 @@ export function quotaExceeded(q: QuotaState): AppError {
 }
 
 export function createOrderPlacement(deps: PlacementDeps) {
+  const writer = createOrderWriter(deps.pool);
   async function priceLines(items: PlaceOrderInput['items'], now: Date): Promise<OrderLine[]> {
     const merged = new Map<string, number>();
     for (const item of items) merged.set(item.burgerId, (merged.get(item.burgerId) ?? 0) + item.quantity);
@@ -126,7 +128,8 @@ export function createOrderPlacement(deps: PlacementDeps) {
   }
 
   /**
-   * One statement, one transaction: place_order (see its migration) takes the user's lock,
+   * One statement, in a transaction shared with the orders that arrive meanwhile (the writer's
+   * group commit): place_order (see its migration) takes the user's lock,
    * checks the Idempotency-Key, lets quota_state decide, and writes the order, its first status
    * and the handoff's outbox row. Everything that needs no lock (prices, the event, the answer)
    * is prepared here first, so the database does only the locked part.
@@ -160,7 +163,7 @@ export function createOrderPlacement(deps: PlacementDeps) {
         items: lines,
         links: { self: `/orders/${orderId}`, events: `/orders/${orderId}/events` },
       };
-      const result = await callPlaceOrder(deps.pool, {
+      const result = await writer.place({
         orderId,
         userId: input.userId,
         email: input.email,
