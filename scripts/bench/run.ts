@@ -26,8 +26,9 @@
  * whose CPU is a provider's in production. The issue's targets are checked against the run and
  * listed with their verdicts (`targets`); the exit code is the audit's (nothing lost or doubled).
  *
- * `--modes …,api` adds, last, the API alone: inventory, payment and email stopped, the rush at
- * --api-rate (distinct users, so the rule refuses few) against order-api, which still records
+ * `--modes …,api` adds, last, the API alone: inventory, payment and email stopped, the rush flat
+ * at --api-rate for --hold seconds (twice as many users as orders, so the rule refuses few)
+ * against order-api, which still records
  * each order with its outbox row and publishes it. Its orders are processed once the services
  * are back (the bench restarts them at the end).
  */
@@ -431,8 +432,10 @@ async function runApiOnly() {
   const rush = await runRush({
     baseUrl: apiUrl,
     mode: 'async',
-    stages: christmasStages(apiRate, hold),
-    users: apiRate * hold,
+    // Flat at the rate (no ramp), so accepted orders/s is the rate sustained; twice as many users
+    // as orders, so the rule refuses few.
+    stages: [{ durationS: hold, targetRps: apiRate }],
+    users: apiRate * hold * 2,
     runId,
     onProgress: (p) =>
       console.error(
