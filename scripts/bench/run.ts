@@ -435,6 +435,7 @@ async function runApiOnly() {
     // Flat at the rate (no ramp), so accepted orders/s is the rate sustained; twice as many users
     // as orders, so the rule refuses few.
     stages: [{ durationS: hold, targetRps: apiRate }],
+    startRps: apiRate,
     users: apiRate * hold * 2,
     runId,
     onProgress: (p) =>

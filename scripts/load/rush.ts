@@ -7,6 +7,8 @@ export interface RushOptions {
   baseUrl: string;
   mode: 'async' | 'sync';
   stages: Stage[];
+  /** The arrival rate at the start (the first stage ramps from it; 0 unless given). */
+  startRps?: number;
   /** Distinct users the arrivals are drawn from. */
   users: number;
   runId: string;
@@ -165,7 +167,7 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
   while (true) {
     const now = performance.now() - start;
     if (now >= end) break;
-    owed += (rateAt(opts.stages, (last + now) / 2000) * (now - last)) / 1000;
+    owed += (rateAt(opts.stages, (last + now) / 2000, opts.startRps) * (now - last)) / 1000;
     last = now;
     while (owed >= 1) {
       owed -= 1;
@@ -180,7 +182,7 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
       lastProgress = now;
       opts.onProgress({
         elapsedS: Math.round(now / 100) / 10,
-        offeredRps: Math.round(rateAt(opts.stages, now / 1000)),
+        offeredRps: Math.round(rateAt(opts.stages, now / 1000, opts.startRps)),
         sent: result.sent,
         accepted: result.accepted,
         refused: result.refused,
