@@ -28,10 +28,11 @@ interface TracedOrder {
  * (about every second), so the mail can be in Jaeger before order-api's publish that caused it;
  * read then, the chain was two email spans (a CI run's "longest hop: email smtp send 8 ms").
  */
-async function readTrace(orderId: string): Promise<TracedOrder> {
+async function readTrace(orderId: string): Promise<TracedOrder | null> {
   const res = await fetch(`${labStack.api}/orders/${orderId}`);
   const { traceId } = (await res.json()) as { traceId: string | null };
-  if (!traceId) throw new Error(`order ${orderId} has no traceId: is tracing on (OTEL_SDK_DISABLED)?`);
+  // Not sampled: more new orders a second than TRACES_MAX_PER_SECOND (someone else's rush).
+  if (!traceId) return null;
   return until(
     `the trace of order ${orderId} in Jaeger, whole from POST /orders to the confirmation mail`,
     async () => {
@@ -76,12 +77,17 @@ export const lab: Lab = {
       // One at a time: orders placed together queue behind each other's slow charge (on a
       // partition, one message after the other), which shows as waiting before payment instead.
       let slowestAnswer = 0;
-      for (let i = 0; i < ORDERS; i++) {
+      let untraced = 0;
+      for (let i = 0; traced.length < ORDERS; i++) {
         const placed = await postOrder(labOrder(`lab13-${run}-${i}`));
         if (!placed.orderId) throw new Error(`POST /orders answered ${placed.status}`);
         slowestAnswer = Math.max(slowestAnswer, placed.ms);
         await waitTerminal(placed.orderId, 60_000);
-        traced.push(await readTrace(placed.orderId));
+        const t = await readTrace(placed.orderId);
+        if (t) traced.push(t);
+        else if (++untraced > 10) {
+          throw new Error('no order traced: is tracing on (OTEL_SDK_DISABLED), or a rush using its budget?');
+        } else log(`order ${placed.orderId.slice(0, 8)} was not traced (the sampler's budget); another…`);
       }
       report.figure('POST /orders answered in (ms, slowest)', Math.round(slowestAnswer));
     } finally {

@@ -32,14 +32,39 @@ const confirmationHops = [
 
 const hops = (chain: TraceSpan[]) => chain.filter(isHop).map((s) => [s.service, s.operation]);
 
-async function placeConfirmed(userId: string): Promise<{ orderId: string; traceId: string }> {
+/**
+ * The default sampler starts at most TRACES_MAX_PER_SECOND new traces a second in order-api, and
+ * the other integration files' rushes run alongside this one: an order can find that budget used
+ * up. It is then answered with a UUID correlation id and no trace (GET /orders/:id says
+ * traceId null), as designed. So these tests look only at orders that were traced.
+ */
+const traced = (correlationId: string | null) => /^[0-9a-f]{32}$/.test(correlationId ?? '');
+
+/** Places orders (a new user each) until one is traced. */
+async function placeTraced(prefix: string) {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const placed = await api<{ orderId: string }>('/orders', {
+      method: 'POST',
+      body: order(uniqueUser(prefix)),
+    });
+    expect(placed.status).toBe(202);
+    if (traced(placed.headers.get('x-correlation-id'))) return placed;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new Error('no order was traced in 30 attempts: the sampler budget stayed used up');
+}
+
+async function placeConfirmed(userId: string): Promise<{ orderId: string; traceId: string | null }> {
   const placed = await api<{ orderId: string }>('/orders', { method: 'POST', body: order(userId) });
   expect(placed.status).toBe(202);
   await waitForTerminal(placed.body.orderId);
   const view = await api<OrderWithTrace>(`/orders/${placed.body.orderId}`);
   expect(view.body.status).toBe('confirmed');
-  expect(view.body.traceId).toMatch(/^[0-9a-f]{32}$/);
-  return { orderId: placed.body.orderId, traceId: view.body.traceId as string };
+  // Traced or not, the answer and the order's view agree.
+  expect(view.body.traceId).toBe(
+    traced(placed.headers.get('x-correlation-id')) ? placed.headers.get('x-correlation-id') : null,
+  );
+  return { orderId: placed.body.orderId, traceId: view.body.traceId };
 }
 
 /**
@@ -68,9 +93,7 @@ async function wholeTrace(traceId: string) {
 
 describe('one order, one trace', () => {
   it('holds the spans of order-api, inventory, payment, the order-status projector and email, each hop the child of the one before', async () => {
-    const userId = uniqueUser('traced');
-    const placed = await api<{ orderId: string }>('/orders', { method: 'POST', body: order(userId) });
-    expect(placed.status).toBe(202);
+    const placed = await placeTraced('traced');
     await waitForTerminal(placed.body.orderId);
     const view = await api<OrderWithTrace>(`/orders/${placed.body.orderId}`);
     expect(view.body.status).toBe('confirmed');
@@ -117,12 +140,13 @@ describe('one order, one trace', () => {
   it('holds each order’s own payment hop and card charge when several orders share a payment batch', async () => {
     let sharedBatches = 0;
     // Whether orders meet in one handler call depends on timing: rounds until some did.
-    for (let round = 0; round < 5 && sharedBatches === 0; round++) {
+    for (let round = 0; round < 8 && sharedBatches === 0; round++) {
       // One user's orders share a partition (fetched together); the others spread over partitions.
       const one = uniqueUser('batch');
       const users = [one, one, one, uniqueUser('batch'), uniqueUser('batch'), uniqueUser('batch')];
       const orders = await Promise.all(users.map(placeConfirmed));
       for (const { orderId, traceId } of orders) {
+        if (traceId === null) continue;
         const { spans, path } = await wholeTrace(traceId);
         expect(hops(path.chain), `order ${orderId}`).toEqual(confirmationHops);
         const paymentHop = path.chain.find(
