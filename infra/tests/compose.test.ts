@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TObject } from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { serverProperties } from '../../scripts/stack/kafka.ts';
 import { readVersions, repoRoot } from '../../scripts/stack/paths.ts';
 import { kafka, portOffset } from '../../scripts/stack/topology.ts';
 import { ConfigSchema as dashboardConfig } from '../../services/dashboard/src/config.ts';
@@ -54,6 +55,28 @@ describe('docker-compose.yml agrees with the local stack', () => {
       expect(String(svc?.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain(`SECURE://localhost:${secure}`);
       expect(String(svc?.environment?.KAFKA_AUTO_CREATE_TOPICS_ENABLE)).toBe('false');
       expect(Number(svc?.environment?.KAFKA_MIN_INSYNC_REPLICAS)).toBe(2);
+    }
+  });
+
+  it('tunes the brokers as the local stack does (KAFKA_X_Y is x.y in server.properties)', () => {
+    for (const { node, svc } of kafkaServices) {
+      const local = new Map(
+        serverProperties(node)
+          .split('\n')
+          .filter((l) => l.includes('='))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      for (const key of [
+        'replica.fetch.min.bytes',
+        'replica.fetch.wait.max.ms',
+        'leader.imbalance.check.interval.seconds',
+        'offsets.topic.num.partitions',
+        'group.initial.rebalance.delay.ms',
+      ]) {
+        const envName = `KAFKA_${key.toUpperCase().replaceAll('.', '_')}`;
+        expect(local.get(key), key).toBeDefined();
+        expect(String(svc?.environment?.[envName]), envName).toBe(local.get(key));
+      }
     }
   });
 });
