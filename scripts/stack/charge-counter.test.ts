@@ -100,24 +100,27 @@ describe('the counting proxy', () => {
   };
 
   /** A stand-in provider answering each charge with the given status. */
-  async function provider(status: number) {
+  async function provider(status: number, opts: { hangUpOn?: number } = {}) {
     const seen: { path: string; key: string | undefined; body: string }[] = [];
-    const port = await listen(
-      createServer((req, res) => {
-        let body = '';
-        req.on('data', (c) => {
-          body += c;
-        });
-        req.on('end', () => {
-          seen.push({ path: req.url ?? '', key: req.headers['idempotency-key'] as string, body });
-          res.writeHead(status, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify(status === 200 ? { id: 'pi_test', object: 'payment_intent' } : { error: {} }),
-          );
-        });
-      }),
-    );
-    return { port, seen };
+    const stats = { connections: 0 };
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        seen.push({ path: req.url ?? '', key: req.headers['idempotency-key'] as string, body });
+        // The request reached the provider, and its answer is lost on the way back.
+        if (seen.length === opts.hangUpOn) return req.socket.destroy();
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(status === 200 ? { id: 'pi_test', object: 'payment_intent' } : { error: {} }));
+      });
+    });
+    server.on('connection', () => {
+      stats.connections++;
+    });
+    const port = await listen(server);
+    return { port, seen, stats };
   }
 
   const charge = (port: number, key: string, orderId: string) =>
@@ -145,6 +148,8 @@ describe('the counting proxy', () => {
       ['/v1/customers', undefined],
     ]);
     expect(upstream.seen[0]?.body).toBe('amount=100&currency=eur&metadata[orderId]=o1');
+    // One kept-alive connection carried the three calls.
+    expect(upstream.stats.connections).toBe(1);
     const { calls } = (await (await fetch(`http://127.0.0.1:${port}${chargesPath}`)).json()) as {
       calls: ChargeCall[];
     };
@@ -163,6 +168,19 @@ describe('the counting proxy', () => {
     const port = await listen(counter.server);
     expect((await charge(port, 'k', 'o2')).status).toBe(402);
     expect(counter.calls.map((c) => c.outcome)).toEqual(['declined']);
+  });
+
+  it('records a charge whose answer was lost on a kept-alive connection as lost (it may have charged)', async () => {
+    const upstream = await provider(200, { hangUpOn: 2 });
+    const counter = createChargeCounter({ upstream: { host: '127.0.0.1', port: upstream.port } });
+    const port = await listen(counter.server);
+    expect((await charge(port, 'k1', 'o4')).status).toBe(200);
+    await expect(charge(port, 'k2', 'o5')).rejects.toThrow(/fetch failed/);
+    expect(upstream.stats.connections).toBe(1);
+    expect(counter.calls.map((c) => [c.orderId, c.outcome])).toEqual([
+      ['o4', 'succeeded'],
+      ['o5', 'lost'],
+    ]);
   });
 
   it('drops the connection when the provider is down, as a refused connection would look', async () => {
