@@ -2,7 +2,7 @@ import { createLogger } from '@akaso/config';
 import { stack, uniqueUser } from '@akaso/testkit';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { callPlaceOrder } from '../src/orders/place-order.ts';
+import { callPlaceOrder } from '../src/orders/order-writer.ts';
 import { createIdempotencyRetention } from '../src/orders/retention.ts';
 import { arg, H, rolledBack, scratchClient, scratchDatabase, t0, useScratchDatabase } from './fixtures.ts';
 

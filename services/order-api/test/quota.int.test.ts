@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { uniqueUser } from '@akaso/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { callPlaceOrder } from '../src/orders/place-order.ts';
+import { callPlaceOrder } from '../src/orders/order-writer.ts';
 import { quotaState } from '../src/orders/quota.ts';
 import {
   arg,

@@ -1,6 +1,6 @@
 import { isDatabaseUnavailable } from '@akaso/db';
 import type pg from 'pg';
-import { callPlaceOrder, type PlaceOrderArgument, type PlaceOrderResult } from './place-order.ts';
+import type { PlaceOrderArgument, PlaceOrderResult } from './place-order.ts';
 
 /**
  * Group commit for the API: while `maxInFlight` transactions are running, the orders that
@@ -82,4 +82,20 @@ export async function callPlaceOrders(
     values: [JSON.stringify(args)],
   });
   return rows[0]?.r ?? [];
+}
+
+/** One order, one place_order call (what the writer does at low load, and the SQL's tests). */
+export async function callPlaceOrder(
+  db: pg.Pool | pg.ClientBase,
+  arg: PlaceOrderArgument,
+): Promise<PlaceOrderResult> {
+  // Named: prepared once per pooled connection, not parsed on every order.
+  const { rows } = await db.query<{ r: PlaceOrderResult }>({
+    name: 'akaso_place_order',
+    text: 'select place_order($1::jsonb) as r',
+    values: [JSON.stringify(arg)],
+  });
+  const result = rows[0]?.r;
+  if (!result) throw new Error('place_order returned nothing');
+  return result;
 }

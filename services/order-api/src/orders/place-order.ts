@@ -225,18 +225,3 @@ export interface PlaceOrderArgument {
   response: Omit<OrderAccepted, 'quota'>;
   outbox: OutboxRow | null;
 }
-
-export async function callPlaceOrder(
-  db: pg.Pool | pg.ClientBase,
-  arg: PlaceOrderArgument,
-): Promise<PlaceOrderResult> {
-  // Named: prepared once per pooled connection, not parsed on every order.
-  const { rows } = await db.query<{ r: PlaceOrderResult }>({
-    name: 'akaso_place_order',
-    text: 'select place_order($1::jsonb) as r',
-    values: [JSON.stringify(arg)],
-  });
-  const result = rows[0]?.r;
-  if (!result) throw new Error('place_order returned nothing');
-  return result;
-}
