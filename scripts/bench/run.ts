@@ -38,6 +38,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createKafka } from '@akaso/kafka';
+import { setStock, stock } from '@akaso/testkit';
 import pg from 'pg';
 import { auditRun } from '../load/audit.ts';
 import { runRush } from '../load/rush.ts';
@@ -391,16 +392,7 @@ async function removeRunMails(runId: string): Promise<void> {
  * (no charge, one mail) instead of orders, and its CPU per order looks a third cheaper than it is.
  */
 async function restock(): Promise<void> {
-  const inventory = `http://${host}:${serviceBasePorts.inventory}`;
-  const rows = (await fetch(`${inventory}/stock`).then((r) => r.json())) as { id: string }[];
-  for (const { id } of rows) {
-    const res = await fetch(`${inventory}/internal/stock/${id}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ stock: 1_000_000 }),
-    });
-    if (!res.ok) throw new Error(`restocking ${id}: HTTP ${res.status}`);
-  }
+  for (const id of Object.keys(await stock())) await setStock(id, 1_000_000);
 }
 
 /** An unmeasured rush at the peak rate, drained before the measured one starts. */
