@@ -314,8 +314,15 @@ async function runCase(mode: 'async' | 'sync', name: string) {
   const kafkaByApi = diff(await kafkaRequests(), kafkaBefore);
   await removeRunMails(runId); // measured above, so not counted
   const orders = acceptedCount(rush);
-  // Drained = every accepted order terminal (confirmed/rejected), counted from the last arrival.
-  const drainMs = Math.max(0, auditStarted + audit.drainedInMs - (rushStarted + rush.durationS * 1000));
+  // Drained = every accepted order terminal (confirmed/rejected) and every mail received, counted
+  // from the last arrival; from the data's own timestamps when the audit saw it all, else when
+  // the audit gave up.
+  const drainMs = Math.max(
+    0,
+    audit.settledAt !== null && audit.lastArrivalAt !== null
+      ? audit.settledAt - audit.lastArrivalAt
+      : auditStarted + audit.drainedInMs - (rushStarted + rush.durationS * 1000),
+  );
   const { acceptedOrders, firstErrors, ...rest } = rush;
   return {
     ...rest,

@@ -60,6 +60,13 @@ export interface AuditReport {
   endToEndMs: { p50: number; p99: number; max: number; count: number };
   dlq: Record<string, number>;
   drainedInMs: number;
+  /**
+   * When everything was done (epoch ms): the last order's terminal update or the last mail
+   * received, whichever came later. Null while still draining.
+   */
+  settledAt: number | null;
+  /** The last accepted order's creation (epoch ms): where "drained after the last arrival" counts from. */
+  lastArrivalAt: number | null;
 }
 
 export interface ProviderChargeSummary {
@@ -240,10 +247,11 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     mode: string;
     burgers: number;
     created_at: Date;
+    updated_at: Date;
     email: string;
   }>(
     db('order_api'),
-    'select id, user_id, status, mode, burgers, created_at, email from orders where user_id like $1',
+    'select id, user_id, status, mode, burgers, created_at, updated_at, email from orders where user_id like $1',
     [userPattern],
   );
   const confirmed = orders.filter((o) => o.status === 'confirmed');
@@ -340,6 +348,15 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   }
   for (const o of rejected) expectOne(o, 'rejection');
   drainedInMs = Date.now() - started;
+  // When the work itself ended, from the data rather than this audit's polling (1 s apart, then
+  // reading every mail back): the last order's terminal update, or the last mail received.
+  const settledAt =
+    inFlight.length > 0 || missingMails > 0
+      ? null
+      : Math.max(
+          ...orders.map((o) => o.updated_at.getTime()),
+          ...mails.map((m) => new Date(m.Created).getTime()),
+        );
   const e2e = confirmed
     .map((o) => (confirmationAt.get(o.id) ?? Number.NaN) - o.created_at.getTime())
     .filter((ms) => Number.isFinite(ms))
@@ -403,5 +420,7 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     },
     dlq,
     drainedInMs,
+    settledAt,
+    lastArrivalAt: orders.length > 0 ? Math.max(...orders.map((o) => o.created_at.getTime())) : null,
   };
 }
