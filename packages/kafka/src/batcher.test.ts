@@ -13,7 +13,10 @@ const transient = () =>
   Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
 /** A batcher over a stand-in handler that records every call, commit and dead letter. */
-function harness(handle: (ids: string[]) => Promise<void>, overrides: { maxItems?: number } = {}) {
+function harness(
+  handle: (ids: string[]) => Promise<void>,
+  overrides: { maxItems?: number; maxInFlight?: number } = {},
+) {
   const calls: string[][] = [];
   const commits: string[][] = [];
   const dead: { id: string; code: string; attempts: number }[] = [];
@@ -27,9 +30,11 @@ function harness(handle: (ids: string[]) => Promise<void>, overrides: { maxItems
     deadLetter: async (item, error, attempts) => void dead.push({ id: item.id, code: error.code, attempts }),
     commit: async (parts) => void commits.push(parts.flatMap((p) => p.items.map((i) => i.id))),
     heartbeat: async () => {},
+    // The key is the id's letter: a1, a2… are one user's messages.
+    keyOf: (item) => item.id.slice(0, 1),
     maxItems: overrides.maxItems ?? 100,
     lingerMs: 1,
-    maxInFlight: 2,
+    maxInFlight: overrides.maxInFlight ?? 2,
     retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2 },
     // Backoffs take no time here, but still yield to timers (as real sleeps do).
     sleep: (ms) => {
@@ -52,13 +57,82 @@ describe('createBatcher', () => {
     expect(h.commits).toEqual([['a1', 'a2', 'b1', 'b2']]);
   });
 
-  it('never puts more than maxItems in one call', async () => {
+  it('never puts more than maxItems in one call, and a key waits for its earlier message', async () => {
     const h = harness(async () => {}, { maxItems: 3 });
     await Promise.all([h.batcher.submit(part(['a1', 'a2'])), h.batcher.submit(part(['b1', 'b2']))]);
-    expect(h.calls).toEqual([
-      ['a1', 'a2'],
-      ['b1', 'b2'],
-    ]);
+    // b2 does not go in a second call beside b1's: it waits for b1's call to finish.
+    expect(h.calls).toEqual([['a1', 'a2', 'b1'], ['b2']]);
+  });
+
+  it('a slow message holds its own key only: later messages of other keys overtake it', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const finished: string[] = [];
+    const h = harness(async (ids) => {
+      if (ids.includes('a1')) await gate; // a 300 ms card charge, say
+      finished.push(...ids);
+    });
+    const first = h.batcher.submit(part(['a1']));
+    while (h.calls.length < 1) await new Promise((r) => setTimeout(r, 1));
+    // The next fetch of the same partition: b1 is another user, a2 the slow user's next message.
+    const second = h.batcher.submit(part(['b1', 'a2']));
+    while (!finished.includes('b1')) await new Promise((r) => setTimeout(r, 1));
+    expect(finished).toEqual(['b1']);
+    expect(h.calls.flat()).not.toContain('a2');
+    release();
+    expect(await Promise.all([first, second])).toEqual(['done', 'done']);
+    expect(finished).toEqual(['b1', 'a1', 'a2']);
+    // The part holding a2 finished after a1's: each part is committed once all its items are.
+    expect(h.commits).toEqual([['a1'], ['b1', 'a2']]);
+  });
+
+  it('paces the fetch: flushed() after the dispatch pass even if a key must wait; below(n) once fewer are in hand', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const h = harness(() => gate, { maxInFlight: 2 });
+    const first = h.batcher.submit(part(['a1', 'b1']));
+    await h.batcher.flushed();
+    expect(h.calls).toEqual([['a1', 'b1']]);
+    // a2 waits for a1 (its key), c1 goes: the pass is over either way.
+    const second = h.batcher.submit(part(['a2', 'c1']));
+    await h.batcher.flushed();
+    expect(h.calls).toEqual([['a1', 'b1'], ['c1']]);
+    expect(h.batcher.pending()).toBe(4);
+    let below = false;
+    const belowDone = h.batcher.below(2).then(() => {
+      below = true;
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(below).toBe(false);
+    release();
+    await belowDone;
+    expect(await Promise.all([first, second])).toEqual(['done', 'done']);
+    expect(h.calls).toEqual([['a1', 'b1'], ['c1'], ['a2']]);
+    await h.batcher.below(1);
+    expect(h.batcher.pending()).toBe(0);
+  });
+
+  it('drops the waiting messages of a part that is no longer ours: that part ends aborted, uncommitted', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const h = harness(() => gate, { maxInFlight: 1 });
+    let active = true;
+    const busy = h.batcher.submit(part(['a1']));
+    while (h.calls.length < 1) await new Promise((r) => setTimeout(r, 1));
+    const waiting = h.batcher.submit(part(['b1', 'c1'], () => active));
+    active = false; // revoked while waiting for a free call
+    h.batcher.sweep();
+    expect(await waiting).toBe('aborted');
+    release();
+    expect(await busy).toBe('done');
+    expect(h.calls).toEqual([['a1']]);
+    expect(h.commits).toEqual([['a1']]);
   });
 
   it('retries a transient failure until the dependency is back, dead-letters nothing', async () => {

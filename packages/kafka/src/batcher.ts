@@ -8,11 +8,10 @@ import {
 } from './errors.ts';
 
 /**
- * The consumer's unit of work, without kafkajs: the fetched messages of one partition, in offset
- * order, and whether that partition is still ours (false on shutdown or when a rebalance took
- * it). Kafka never hands one partition to two batches at once, so two parts in flight never
- * hold messages of the same key: per-user order needs nothing more than "apply a part's items
- * in the order given".
+ * The consumer's unit of work, without kafkajs: messages of one partition, in offset order, and
+ * whether that partition is still ours (false on shutdown or when a rebalance took it). Several
+ * parts of one partition may be in the batcher at once: order is kept per key (keyOf), not per
+ * partition.
  */
 export interface Part<D> {
   items: readonly D[];
@@ -26,15 +25,21 @@ export interface BatcherOptions<D> {
   handle(items: D[]): Promise<void>;
   /** Publishes one item that can never succeed to the dead-letter topic (acks=all). */
   deadLetter(item: D, error: ClassifiedError, attempts: number): Promise<void>;
-  /** Commits the offsets of these fully handled parts, in one request. */
+  /** The parts whose every item is applied or dead-lettered (those that finished together). */
   commit(parts: Part<D>[]): Promise<void>;
   /** Keeps the group membership alive while waiting (backoff, a slow dependency). */
   heartbeat(): Promise<void>;
+  /**
+   * Items with the same key are applied in submission order and never in two handler calls at
+   * once; items with different keys may overtake each other. The consumer passes the message key
+   * (the user), so a slow card charge holds that user's messages only, not its partition.
+   */
+  keyOf(item: D): string;
   /** Items per handler call: the size of one database transaction. */
   maxItems: number;
-  /** Waits this long after the first part arrives, so parts fetched together go together. */
+  /** Waits this long after the first item arrives, so items fetched together go together. */
   lingerMs: number;
-  /** Handler calls running at once (they hold different partitions, so order is unaffected). */
+  /** Handler calls running at once (they never share a key, so order is unaffected). */
   maxInFlight: number;
   retry?: Partial<RetryOptions>;
   onRetry?(error: ClassifiedError, attempt: number): void;
@@ -46,18 +51,36 @@ export interface BatcherOptions<D> {
 }
 
 export interface Batcher<D> {
-  /** Resolves when every item of the part is applied or dead-lettered and committed (or aborted). */
+  /** Resolves when every item of the part is applied or dead-lettered (done), or given up (aborted). */
   submit(part: Part<D>): Promise<PartOutcome>;
+  /**
+   * Resolves after the next dispatch pass (lingerMs after a submit, or when a call frees a slot
+   * while all are busy): the consumer's fetch pacing, whether or not every item could start.
+   */
+  flushed(): Promise<void>;
+  /** Resolves when fewer than `n` items are waiting or in handler calls. */
+  below(n: number): Promise<void>;
+  /** Drops waiting items of parts that are no longer active (their parts end 'aborted'). */
+  sweep(): void;
   /** Since when a dependency has been failing (the oldest retry still going), for readiness. */
   waiting(): { since: number; error: ClassifiedError } | null;
-  /** Parts waiting or in flight. */
+  /** Items waiting or in handler calls. */
   pending(): number;
 }
 
 interface Entry<D> {
   part: Part<D>;
+  /** Items not yet applied, dead-lettered or dropped. */
+  remaining: number;
+  aborted: boolean;
   resolve(outcome: PartOutcome): void;
   reject(err: unknown): void;
+}
+
+interface Slot<D> {
+  item: D;
+  key: string;
+  entry: Entry<D>;
 }
 
 type Attempted =
@@ -66,24 +89,74 @@ type Attempted =
   | { ok: false; aborted: false; error: ClassifiedError; attempts: number };
 
 /**
- * Group commit for a consumer: the parts fetched together (several partitions, each its batch)
- * are applied by ONE handler call — one database transaction for what used to be one per
- * message — and their offsets committed by ONE request, after the effects (at-least-once; the
- * handler dedupes by eventId).
+ * Group commit for a consumer, with per-key concurrency: the waiting items (several partitions,
+ * several fetches) are applied by ONE handler call — one database transaction — up to maxItems,
+ * and up to maxInFlight calls run at once. An item waits only for earlier items of its own key,
+ * so a slow third party (a 300 ms card charge) holds that user's messages, not its partition
+ * or the other partitions of the same fetch.
  *
  * Failures, by kind (errors.ts):
  * - transient (a dependency is down): the same call is retried with backoff and heartbeats
- *   until it passes; the partitions wait; nothing is dead-lettered;
- * - permanent, or unknown after its attempts: the group falls back to one item at a time, so
- *   the one poison message is found and dead-lettered and all the others are applied.
+ *   until it passes; its keys wait; nothing is dead-lettered;
+ * - permanent, or unknown after its attempts: the call falls back to one item at a time, in
+ *   order, so the one poison message is found and dead-lettered and all the others are applied.
  */
 export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
   const retry = { ...retryDefaults, ...opts.retry };
   const sleep = opts.sleep ?? ((ms: number) => delay(ms));
-  const queue: Entry<D>[] = [];
+  let queue: Slot<D>[] = [];
+  /** Keys held by a running handler call. */
+  const busy = new Set<string>();
   let inFlight = 0;
+  /** Items in handler calls. */
+  let running = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const waits = new Map<object, { since: number; error: ClassifiedError }>();
+  let belowWaiters: { n: number; resolve(): void }[] = [];
+  const flushWaiters: (() => void)[] = [];
+
+  function notifyBelow() {
+    const size = queue.length + running;
+    const still: typeof belowWaiters = [];
+    for (const w of belowWaiters) size < w.n ? w.resolve() : still.push(w);
+    belowWaiters = still;
+  }
+
+  /** One of the entry's items is finished (applied, dead-lettered or dropped). */
+  function settleItem(entry: Entry<D>, aborted: boolean, done: Entry<D>[]) {
+    if (aborted) entry.aborted = true;
+    entry.remaining--;
+    if (entry.remaining === 0) {
+      if (entry.aborted) entry.resolve('aborted');
+      else done.push(entry);
+    }
+  }
+
+  async function commitDone(done: Entry<D>[]) {
+    if (done.length === 0) return;
+    try {
+      await opts.commit(done.map((e) => e.part));
+      for (const e of done) e.resolve('done');
+    } catch (err) {
+      for (const e of done) e.reject(err);
+    }
+  }
+
+  function sweep() {
+    const done: Entry<D>[] = [];
+    const keep: Slot<D>[] = [];
+    for (const s of queue) {
+      if (s.entry.part.isActive()) keep.push(s);
+      else {
+        settleItem(s.entry, true, done);
+      }
+    }
+    if (keep.length !== queue.length) {
+      queue = keep;
+      notifyBelow();
+    }
+    void commitDone(done);
+  }
 
   function schedule() {
     if (timer || queue.length === 0 || inFlight >= opts.maxInFlight) return;
@@ -93,24 +166,45 @@ export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
     }, opts.lingerMs);
   }
 
+  /** Takes the waiting items whose keys are free, in order, up to maxItems. */
+  function take(): Slot<D>[] {
+    const taken: Slot<D>[] = [];
+    const keep: Slot<D>[] = [];
+    const held = new Set<string>();
+    for (const s of queue) {
+      // A key held by a running call, or whose earlier item stays behind, keeps waiting.
+      if (taken.length >= opts.maxItems || busy.has(s.key) || held.has(s.key)) {
+        held.add(s.key);
+        keep.push(s);
+      } else taken.push(s);
+    }
+    queue = keep;
+    return taken;
+  }
+
   function flush() {
+    sweep();
+    dispatch();
+    for (const f of flushWaiters.splice(0)) f();
+  }
+
+  function dispatch() {
     while (queue.length > 0 && inFlight < opts.maxInFlight) {
-      const taken: Entry<D>[] = [];
-      let count = 0;
-      while (queue.length > 0) {
-        const next = queue[0] as Entry<D>;
-        if (taken.length > 0 && count + next.part.items.length > opts.maxItems) break;
-        taken.push(next);
-        count += next.part.items.length;
-        queue.shift();
-      }
+      const taken = take();
+      if (taken.length === 0) break;
+      const keys = new Set(taken.map((s) => s.key));
+      for (const k of keys) busy.add(k);
       inFlight++;
+      running += taken.length;
       run(taken)
         .catch((err) => {
-          for (const e of taken) e.reject(err);
+          for (const s of taken) s.entry.reject(err);
         })
         .finally(() => {
+          for (const k of keys) busy.delete(k);
           inFlight--;
+          running -= taken.length;
+          notifyBelow();
           schedule();
         });
     }
@@ -148,81 +242,96 @@ export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
     }
   }
 
-  async function run(entries: Entry<D>[]): Promise<void> {
-    let live = entries;
+  async function run(slots: Slot<D>[]): Promise<void> {
+    const done: Entry<D>[] = [];
+    let live = slots;
+    // Items of parts no longer ours are dropped before (another) try; applied work stays.
     const settleInactive = () => {
-      const [keep, drop] = [live.filter((e) => e.part.isActive()), live.filter((e) => !e.part.isActive())];
-      for (const e of drop) e.resolve('aborted');
+      const keep: Slot<D>[] = [];
+      for (const s of live) {
+        if (s.entry.part.isActive()) keep.push(s);
+        else settleItem(s.entry, true, done);
+      }
       live = keep;
       return live.length > 0;
     };
-    const items = () => live.flatMap((e) => [...e.part.items]);
     const started = performance.now();
     const whole = await attempt(async () => {
       if (!settleInactive()) return;
-      const all = items();
+      const all = live.map((s) => s.item);
       await opts.handle(all);
       opts.onApplied?.(all.length, performance.now() - started);
     }, settleInactive);
-    if (live.length === 0) return;
-    // Applied work is committed even while stopping (commit() skips partitions we lost).
-    if (!whole.ok) {
-      if (whole.aborted) return;
-      const single = live.length === 1 && live[0]?.part.items.length === 1 ? live[0] : null;
+    if (whole.ok) {
+      // Applied work is committed even while stopping (commit() skips partitions we lost).
+      for (const s of live) settleItem(s.entry, false, done);
+    } else if (!whole.aborted) {
+      const single = live.length === 1 ? live[0] : undefined;
       if (single) {
         // The failing item is known already: straight to the dead-letter topic.
-        const item = single.part.items[0] as D;
-        const sent = await attempt(
-          () => opts.deadLetter(item, whole.error, whole.attempts),
-          () => single.part.isActive(),
-        );
-        if (!sent.ok) return single.resolve('aborted');
-        opts.onDeadLetter?.(item, whole.error, whole.attempts);
+        await deadLetterOne(single, whole.error, whole.attempts, done);
       } else {
-        // Find the poison: one item at a time, in order, each partition on its own.
-        const kept = await Promise.all(live.map(async (e) => ((await oneByOne(e.part)) ? e : null)));
-        for (const e of live) if (!kept.includes(e)) e.resolve('aborted');
-        live = kept.filter((e): e is Entry<D> => e !== null);
-        if (live.length === 0) return;
+        // Find the poison: one item at a time, in the order given (so each key's order holds).
+        for (const s of live) await oneAlone(s, done);
       }
     }
-    await opts.commit(live.map((e) => e.part));
-    for (const e of live) e.resolve('done');
+    await commitDone(done);
   }
 
-  /** Applies a part item by item; dead-letters what can never succeed. False when aborted. */
-  async function oneByOne(part: Part<D>): Promise<boolean> {
-    const active = () => part.isActive();
-    for (const item of part.items) {
-      const started = performance.now();
-      const r = await attempt(async () => {
-        await opts.handle([item]);
+  /** Dead-letters one item; the dead letter must reach Kafka before its offset is committed. */
+  async function deadLetterOne(s: Slot<D>, error: ClassifiedError, attempts: number, done: Entry<D>[]) {
+    const sent = await attempt(
+      () => opts.deadLetter(s.item, error, attempts),
+      () => s.entry.part.isActive(),
+    );
+    if (sent.ok) opts.onDeadLetter?.(s.item, error, attempts);
+    settleItem(s.entry, !sent.ok, done);
+  }
+
+  async function oneAlone(s: Slot<D>, done: Entry<D>[]) {
+    if (s.entry.aborted) return settleItem(s.entry, true, done);
+    const started = performance.now();
+    const r = await attempt(
+      async () => {
+        await opts.handle([s.item]);
         opts.onApplied?.(1, performance.now() - started);
-      }, active);
-      if (r.ok) continue;
-      if (r.aborted) return false;
-      const { error, attempts } = r;
-      // The dead letter must reach Kafka before the offset moves past it: retried like the rest.
-      const sent = await attempt(() => opts.deadLetter(item, error, attempts), active);
-      if (!sent.ok) return false;
-      opts.onDeadLetter?.(item, error, attempts);
-    }
-    return true;
+      },
+      () => s.entry.part.isActive(),
+    );
+    if (r.ok) return settleItem(s.entry, false, done);
+    if (r.aborted) return settleItem(s.entry, true, done);
+    await deadLetterOne(s, r.error, r.attempts, done);
   }
 
   return {
     submit(part) {
       if (part.items.length === 0) return Promise.resolve('done');
       return new Promise<PartOutcome>((resolve, reject) => {
-        queue.push({ part, resolve, reject });
+        const entry: Entry<D> = {
+          part,
+          remaining: part.items.length,
+          aborted: false,
+          resolve,
+          reject,
+        };
+        for (const item of part.items) queue.push({ item, key: opts.keyOf(item), entry });
         schedule();
       });
     },
+    flushed() {
+      if (queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => flushWaiters.push(resolve));
+    },
+    below(n) {
+      if (queue.length + running < n) return Promise.resolve();
+      return new Promise((resolve) => belowWaiters.push({ n, resolve }));
+    },
+    sweep,
     waiting() {
       let oldest: { since: number; error: ClassifiedError } | null = null;
       for (const w of waits.values()) if (!oldest || w.since < oldest.since) oldest = w;
       return oldest;
     },
-    pending: () => queue.length + inFlight,
+    pending: () => queue.length + running,
   };
 }

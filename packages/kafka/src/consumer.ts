@@ -7,6 +7,7 @@ import { type CommitPolicy, commitPolicyDefaults } from './commit-policy.ts';
 import { createCommitter } from './committer.ts';
 import { dlqMessage } from './dlq.ts';
 import { type ClassifiedError, classifyError, type RetryOptions } from './errors.ts';
+import { createOffsetTracker, type OffsetTicket } from './offset-tracker.ts';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -91,8 +92,8 @@ export interface ConsumerRunnerOptions {
 }
 
 export const consumerDefaults = {
-  // Every partition this instance owns can be in hand at once: the batcher then joins what one
-  // fetch returned into one handler call, and a slow third party holds no partition hostage.
+  // Every partition this instance owns is fetched and handed over at once; the batcher joins
+  // what arrived within lingerMs into one handler call.
   partitionsConsumedConcurrently: 12,
   maxBatchSize: 200,
   maxInFlight: 4,
@@ -145,6 +146,12 @@ interface Item {
  * after the handler applied their messages (or a message was safely dead-lettered with
  * acks=all), so a crash redelivers and never skips. Handlers make redelivery harmless by
  * recording eventIds in the same transaction as their effects (packages/outbox).
+ *
+ * Concurrency is per key, not per partition: a fetched batch is handed to the batcher and the
+ * partition's next fetch may leave while it is applied. The batcher keeps each key's messages in
+ * order and out of concurrent calls; the offset tracker commits a partition only over an unbroken
+ * run of finished parts. So a 300 ms card charge holds that user's later messages, not the
+ * partition's other users, nor the other partitions kafkajs fetched from the same broker.
  */
 export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner {
   const { logger, metrics, groupId } = opts;
@@ -173,6 +180,11 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     joined = true;
+    // A new generation: kafkajs fetches again from the committed offsets, so the messages still
+    // in hand from the last one are redelivered (the handlers dedupe by eventId). Their parts
+    // stop counting for commits, and those not yet started are dropped.
+    tracker.reset();
+    batcher.sweep();
     const assigned = e.payload.memberAssignment as Record<string, number[]>;
     logger.info({ groupId, memberId: e.payload.memberId, assigned }, 'joined consumer group');
     metrics?.onRebalance?.({ groupId, memberId: e.payload.memberId, assigned });
@@ -184,10 +196,8 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
 
   type PartMeta = Part<Item> & {
     topic: TopicName;
-    partition: number;
-    resolve(offset: string): void;
-    /** The partition went to another member: what was applied is redelivered there, not committed here. */
-    isStale(): boolean;
+    /** Its place in its partition's commit order (offset-tracker.ts). */
+    ticket: OffsetTicket;
   };
 
   const committer = createCommitter({
@@ -201,6 +211,15 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
         'offset commit failed, messages will be redelivered',
       ),
   });
+  // Offsets move over an unbroken run of finished parts only; the group's committed offset
+  // follows within commitIntervalMs (the next offset is the one to read).
+  const tracker = createOffsetTracker((topic, partition, next) => {
+    if (!commit.autoCommit) committer.add(topic, partition, next);
+  });
+  const maxItems = opts.maxBatchSize ?? consumerDefaults.maxBatchSize;
+  const maxInFlight = opts.maxInFlight ?? consumerDefaults.maxInFlight;
+  // Fetched messages in hand (waiting or in handler calls) before the fetch loop waits.
+  const maxBuffered = maxItems * (maxInFlight + 1);
 
   const batcher = createBatcher<Item>({
     handle: (items) => {
@@ -214,20 +233,21 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       await deadLetter(item.delivery.topic, item.delivery.partition, item.message, error, attempts);
     },
     async commit(parts) {
-      const metas = (parts as PartMeta[]).filter((p) => !p.isStale());
-      for (const p of metas) {
-        const last = p.items[p.items.length - 1];
-        if (!last) continue;
-        // The position kafkajs fetches from moves on now; the group's committed offset follows
-        // within commitIntervalMs (the next offset is the one to read).
-        p.resolve(last.message.offset);
-        if (!commit.autoCommit) committer.add(p.topic, p.partition, BigInt(last.message.offset) + 1n);
+      for (const p of parts as PartMeta[]) {
+        tracker.settle(p.ticket, 'done');
+        metrics?.onProcessed?.({ topic: p.topic, count: p.items.length, outcome: 'ok' });
       }
-      // Auto-commit (the lab's pitfall): the timer commits what was fetched, not what is done.
     },
+    // Per-user order within a topic, as Kafka gives it (the key is the user; the same user's
+    // messages on two topics are not ordered by Kafka either, and may overtake each other). A
+    // message without a key keeps its partition's order.
+    keyOf: (i) =>
+      i.delivery.key === null
+        ? `${i.delivery.topic}/${i.delivery.partition}`
+        : `${i.delivery.topic}\u0000${i.delivery.key}`,
     heartbeat: () => lastHeartbeat(),
-    maxItems: opts.maxBatchSize ?? consumerDefaults.maxBatchSize,
-    maxInFlight: opts.maxInFlight ?? consumerDefaults.maxInFlight,
+    maxItems,
+    maxInFlight,
     lingerMs: opts.lingerMs ?? consumerDefaults.lingerMs,
     ...(opts.retry ? { retry: opts.retry } : {}),
     onRetry: (error, attempt) => {
@@ -326,27 +346,45 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
             }
           }
           // Stopping or losing the partition: start nothing new (work in a handler finishes).
-          const isActive = () => !stopping && isRunning() && !isStale();
-          const maxItems = opts.maxBatchSize ?? consumerDefaults.maxBatchSize;
+          const generation = tracker.generation();
+          const isActive = () =>
+            !stopping && isRunning() && !isStale() && tracker.generation() === generation;
+          if (!isActive()) return;
+          const parts: PartMeta[] = [];
           for (let i = 0; i < items.length; i += maxItems) {
             const chunk = items.slice(i, i + maxItems);
-            const part: PartMeta = {
+            // The last part also covers dead-lettered poison at the end of the batch.
+            const last =
+              i + maxItems >= items.length ? batch.lastOffset() : (chunk.at(-1) as Item).message.offset;
+            parts.push({
               items: chunk,
               isActive,
-              isStale,
               topic,
-              partition,
-              resolve: resolveOffset,
-            };
-            const outcome = await batcher.submit(part);
-            if (outcome === 'aborted') return; // not committed: redelivered to the next owner
-            metrics?.onProcessed?.({ topic, count: chunk.length, outcome: 'ok' });
+              ticket: tracker.add(topic, partition, BigInt(last) + 1n),
+            });
           }
-          if (items.at(-1)?.message.offset !== batch.lastOffset() && !isStale()) {
-            // The batch ended with dead-lettered poison: move past it too.
-            resolveOffset(batch.lastOffset());
-            if (!commit.autoCommit) committer.add(topic, partition, BigInt(batch.lastOffset()) + 1n);
+          if (parts.length === 0) {
+            // Only poison, already dead-lettered: move past it.
+            tracker.settle(tracker.add(topic, partition, BigInt(batch.lastOffset()) + 1n), 'done');
           }
+          for (const part of parts) {
+            batcher
+              .submit(part)
+              // 'aborted': not committed, redelivered to the next owner (or after a restart).
+              .then((outcome) => outcome === 'aborted' && tracker.settle(part.ticket, 'aborted'))
+              .catch((err) => {
+                tracker.settle(part.ticket, 'aborted');
+                logger.error({ groupId, topic, partition, err: (err as Error).message }, 'batch failed');
+              });
+          }
+          // kafkajs fetches from the resolved offset: the next fetch of this partition may leave
+          // now, while these messages are applied. What is committed is the tracker's business.
+          if (!commit.autoCommit) resolveOffset(batch.lastOffset());
+          // Pacing: kafkajs fetches again once these messages had their dispatch pass (lingerMs,
+          // or a free handler call) and while fewer than maxBuffered messages are in hand. A
+          // message waiting for its key (the user's earlier one) does not hold the fetch.
+          if (parts.length > 0) await batcher.flushed();
+          await batcher.below(maxBuffered);
           if (commit.autoCommit) await commitOffsetsIfNecessary();
         },
       });
@@ -355,6 +393,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       // Work waiting for a dependency gives up (it is redelivered); work in a handler finishes,
       // and what it did is committed before the group is left.
       stopping = true;
+      batcher.sweep();
       const deadline = Date.now() + 15_000;
       while (batcher.pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       await committer.flush();
