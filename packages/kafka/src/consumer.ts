@@ -371,7 +371,9 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
             batcher
               .submit(part)
               // 'aborted': not committed, redelivered to the next owner (or after a restart).
-              .then((outcome) => outcome === 'aborted' && tracker.settle(part.ticket, 'aborted'))
+              .then((outcome) => {
+                if (outcome === 'aborted') tracker.settle(part.ticket, 'aborted');
+              })
               .catch((err) => {
                 tracker.settle(part.ticket, 'aborted');
                 logger.error({ groupId, topic, partition, err: (err as Error).message }, 'batch failed');

@@ -27,7 +27,8 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function freshTopic(): Promise<TopicName> {
+/** A topic of its own (one partition, and its dead-letter topic) and a group never used before. */
+async function fresh(): Promise<{ topic: TopicName; groupId: string }> {
   const topic = `consumer-runner-it-${randomUUID().slice(0, 8)}`;
   await withAdmin((admin) =>
     admin.createTopics({
@@ -39,7 +40,7 @@ async function freshTopic(): Promise<TopicName> {
     }),
   );
   cleanup.push(() => withAdmin((admin) => admin.deleteTopics({ topics: [topic, dlqTopic(topic)] })));
-  return topic as TopicName;
+  return { topic: topic as TopicName, groupId: `runner-it-${randomUUID().slice(0, 8)}` };
 }
 
 async function produce(topic: string, msgs: Msg[]) {
@@ -57,6 +58,46 @@ async function committed(groupId: string, topic: string): Promise<bigint> {
     const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return BigInt(t?.partitions.find((p) => p.partition === 0)?.offset ?? '-1');
   });
+}
+
+/** Waits until the group has committed `next` (the offset after the last one handled). */
+const committedAt = (groupId: string, topic: string, next: bigint) =>
+  eventually(`the commit to reach ${next}`, async () => (await committed(groupId, topic)) === next, 30_000);
+
+/**
+ * The user "slow" whose first message stays in its handler call until `hold` settles (a card
+ * charge that takes long): `send()` sends it, waits until it is in a handler call, then sends
+ * fast1, slow2, fast2 to the same partition.
+ */
+function slowFirstMessage(hold: Promise<void>) {
+  let started = false;
+  return {
+    handle: async (m: Msg) => {
+      if (m.user === 'slow' && m.n === 1) {
+        started = true;
+        await hold;
+      }
+      return `${m.user}${m.n}`;
+    },
+    async send(topic: string) {
+      await produce(topic, [{ user: 'slow', n: 1 }]);
+      await eventually('the slow message to be in a handler call', async () => started, 30_000);
+      await produce(topic, [
+        { user: 'fast', n: 1 },
+        { user: 'slow', n: 2 },
+        { user: 'fast', n: 2 },
+      ]);
+    },
+  };
+}
+
+/** Stops the runner gracefully when the test ends. */
+function stopAtEnd(r: { runner: ConsumerRunner; producer: Producer }) {
+  cleanup.push(async () => {
+    await r.runner.stop();
+    await r.producer.disconnect();
+  });
+  return r;
 }
 
 async function startRunner(
@@ -91,32 +132,16 @@ async function startRunner(
 
 describe('the consumer runner', () => {
   it("lets other users' messages overtake a slow one on the same partition, keeps each user's order, and commits only past what is done", async () => {
-    const topic = await freshTopic();
-    const groupId = `runner-it-${randomUUID().slice(0, 8)}`;
+    const { topic, groupId } = await fresh();
     let release = () => {};
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
+    const slow = slowFirstMessage(
+      new Promise<void>((r) => {
+        release = r;
+      }),
+    );
     const handled: string[] = [];
-    let slowStarted = false;
-    const { runner, producer } = await startRunner(topic, groupId, handled, async (m) => {
-      if (m.user === 'slow' && m.n === 1) {
-        slowStarted = true;
-        await gate; // a 300 ms card charge, say, held longer
-      }
-      return `${m.user}${m.n}`;
-    });
-    cleanup.push(async () => {
-      await runner.stop();
-      await producer.disconnect();
-    });
-    await produce(topic, [{ user: 'slow', n: 1 }]);
-    await eventually('the slow message to be in a handler call', async () => slowStarted, 30_000);
-    await produce(topic, [
-      { user: 'fast', n: 1 },
-      { user: 'slow', n: 2 },
-      { user: 'fast', n: 2 },
-    ]);
+    stopAtEnd(await startRunner(topic, groupId, handled, slow.handle));
+    await slow.send(topic);
     await eventually('the other user to be handled', async () => handled.includes('fast2'), 30_000);
     expect(handled).toEqual(['fast1', 'fast2']);
     // Offset 0 (slow1) is not applied: nothing is committed past it, whatever came after.
@@ -125,33 +150,16 @@ describe('the consumer runner', () => {
     release();
     await eventually('the slow user to be handled', async () => handled.length === 4, 30_000);
     expect(handled).toEqual(['fast1', 'fast2', 'slow1', 'slow2']);
-    await eventually(
-      'the commit to reach the end',
-      async () => (await committed(groupId, topic)) === 4n,
-      30_000,
-    );
+    await committedAt(groupId, topic, 4n);
   });
 
   it('redelivers to the next instance what one that left abruptly had not finished, and skips nothing', async () => {
-    const topic = await freshTopic();
-    const groupId = `runner-it-${randomUUID().slice(0, 8)}`;
+    const { topic, groupId } = await fresh();
+    // Never settles: the instance dies holding slow1.
+    const slow = slowFirstMessage(new Promise<void>(() => {}));
     const first: string[] = [];
-    const stuck = new Promise<void>(() => {}); // never finishes: the instance dies holding it
-    let slowStarted = false;
-    const a = await startRunner(topic, groupId, first, async (m) => {
-      if (m.user === 'slow' && m.n === 1) {
-        slowStarted = true;
-        await stuck;
-      }
-      return `${m.user}${m.n}`;
-    });
-    await produce(topic, [{ user: 'slow', n: 1 }]);
-    await eventually('the slow message to be in a handler call', async () => slowStarted, 30_000);
-    await produce(topic, [
-      { user: 'fast', n: 1 },
-      { user: 'slow', n: 2 },
-      { user: 'fast', n: 2 },
-    ]);
+    const a = await startRunner(topic, groupId, first, slow.handle);
+    await slow.send(topic);
     await eventually('the first instance to handle the fast user', async () => first.length === 2, 30_000);
     // Gone without a graceful stop: no final commit, its handler call never returns.
     await a.runner.consumer.disconnect();
@@ -159,35 +167,24 @@ describe('the consumer runner', () => {
     expect(await committed(groupId, topic)).toBeLessThanOrEqual(0n);
 
     const second: string[] = [];
-    const b = await startRunner(topic, groupId, second);
-    cleanup.push(async () => {
-      await b.runner.stop();
-      await b.producer.disconnect();
-    });
+    stopAtEnd(await startRunner(topic, groupId, second));
     await eventually('the second instance to catch up', async () => second.includes('slow2'), 60_000);
     // Everything from the first unfinished message on comes again (the handlers' eventId dedupe
     // absorbs the repeats), in each user's order.
     expect(second.filter((s) => s.startsWith('slow'))).toEqual(['slow1', 'slow2']);
     expect(second.filter((s) => s.startsWith('fast'))).toEqual(['fast1', 'fast2']);
-    await eventually(
-      'the commit to reach the end',
-      async () => (await committed(groupId, topic)) === 4n,
-      30_000,
-    );
+    await committedAt(groupId, topic, 4n);
   });
 
   it('dead-letters a poison message inside a batch, applies the others, and moves the partition past it', async () => {
-    const topic = await freshTopic();
-    const groupId = `runner-it-${randomUUID().slice(0, 8)}`;
+    const { topic, groupId } = await fresh();
     const applied: string[] = [];
-    const { runner, producer } = await startRunner(topic, groupId, applied, async (m) => {
-      if (m.poison) throw new PermanentError('TEST_POISON', `poison ${m.user}${m.n}`);
-      return `${m.user}${m.n}`;
-    });
-    cleanup.push(async () => {
-      await runner.stop();
-      await producer.disconnect();
-    });
+    stopAtEnd(
+      await startRunner(topic, groupId, applied, async (m) => {
+        if (m.poison) throw new PermanentError('TEST_POISON', `poison ${m.user}${m.n}`);
+        return `${m.user}${m.n}`;
+      }),
+    );
     await produce(topic, [
       { user: 'u', n: 1 },
       { user: 'v', n: 1 },
@@ -195,11 +192,7 @@ describe('the consumer runner', () => {
       { user: 'u', n: 3 },
       { user: 'v', n: 2 },
     ]);
-    await eventually(
-      'the partition to be committed to its end',
-      async () => (await committed(groupId, topic)) === 5n,
-      30_000,
-    );
+    await committedAt(groupId, topic, 5n);
     expect(applied.filter((s) => s.startsWith('u'))).toEqual(['u1', 'u3']);
     expect(applied.filter((s) => s.startsWith('v'))).toEqual(['v1', 'v2']);
     const dead = await withAdmin((admin) => admin.fetchTopicOffsets(dlqTopic(topic)));
