@@ -15,3 +15,4 @@ export type { EventByType, EventFields, EventType } from './new-event.ts';
 export { newEvent } from './new-event.ts';
 export type { TopicName } from './topics.ts';
 export { allTopics, dlqTopic, headers, topics } from './topics.ts';
+export { uuidv7, uuidv7Time } from './uuid-v7.ts';

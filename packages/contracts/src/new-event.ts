@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { AnyEvent } from './events.ts';
 import { topicEvents } from './events.ts';
+import { uuidv7 } from './uuid-v7.ts';
 
 /** Every event type the contracts know, and the event (with its current version) for each. */
 export type EventType = AnyEvent['type'];
@@ -34,7 +34,7 @@ export function newEvent<T extends EventType>(
   return {
     type,
     version: versions.get(type),
-    eventId: randomUUID(),
+    eventId: uuidv7(),
     orderId: about.orderId,
     userId: about.userId,
     occurredAt: now.toISOString(),

@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { type EventOf, newEvent, type OrderLine, topics } from '@akaso/contracts';
+import { createHash } from 'node:crypto';
+import { type EventOf, newEvent, type OrderLine, topics, uuidv7 } from '@akaso/contracts';
 import { type OutboxRow, outboxRow } from '@akaso/outbox';
 import { AppError } from '@akaso/service';
 import type pg from 'pg';
@@ -140,7 +140,7 @@ export function createOrderPlacement(deps: PlacementDeps) {
       const lines = await priceLines(input.items, now);
       const burgers = lines.reduce((n, l) => n + l.quantity, 0);
       const totalCents = lines.reduce((n, l) => n + l.quantity * l.unitPriceCents, 0);
-      const orderId = randomUUID();
+      const orderId = uuidv7();
       const placed = newEvent(
         'OrderPlaced',
         { orderId, userId: input.userId },
