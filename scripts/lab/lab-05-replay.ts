@@ -1,4 +1,4 @@
-import { topics } from '@akaso/contracts';
+import { orderRef, topics } from '@akaso/contracts';
 import { describeGroupMembers } from '@akaso/kafka';
 import pg from 'pg';
 import {
@@ -31,7 +31,7 @@ async function inbox(): Promise<{ newest: string; total: number }> {
 }
 
 async function mailsForOrder(orderId: string): Promise<number> {
-  const q = encodeURIComponent(`subject:"${orderId.slice(0, 8)}"`);
+  const q = encodeURIComponent(`subject:"${orderRef(orderId)}"`);
   const res = await fetch(`${labStack.mailpit}/api/v1/search?query=${q}&limit=50`);
   return ((await res.json()) as { messages_count: number }).messages_count;
 }
@@ -80,7 +80,7 @@ export const lab: Lab = {
     const orderId = placed.orderId;
     const status = await waitTerminal(orderId, 90_000);
     await until(
-      `the confirmation and the receipt of ${orderId.slice(0, 8)}`,
+      `the confirmation and the receipt of ${orderRef(orderId)}`,
       async () => (await mailsForOrder(orderId)) >= 2,
       60_000,
       500,

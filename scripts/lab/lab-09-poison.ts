@@ -1,4 +1,4 @@
-import { dlqTopic, headers as h, topics } from '@akaso/contracts';
+import { dlqTopic, headers as h, orderRef, topics } from '@akaso/contracts';
 import { replayDeadLetters } from '@akaso/kafka';
 import {
   endOffsets,
@@ -54,7 +54,7 @@ export const lab: Lab = {
     report.check(
       'the partition keeps flowing: the order behind the poison completes',
       status === 'confirmed',
-      `order ${placed.orderId.slice(0, 8)} ${status}`,
+      `order ${orderRef(placed.orderId)} ${status}`,
     );
 
     const dead = await until(

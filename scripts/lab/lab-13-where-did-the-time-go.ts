@@ -1,3 +1,4 @@
+import { orderRef } from '@akaso/contracts';
 import {
   confirmationPath,
   fetchTrace,
@@ -87,7 +88,7 @@ export const lab: Lab = {
         if (t) traced.push(t);
         else if (++untraced > 10) {
           throw new Error('no order traced: is tracing on (OTEL_SDK_DISABLED), or a rush using its budget?');
-        } else log(`order ${placed.orderId.slice(0, 8)} was not traced (the sampler's budget); another…`);
+        } else log(`order ${orderRef(placed.orderId)} was not traced (the sampler's budget); another…`);
       }
       report.figure('POST /orders answered in (ms, slowest)', Math.round(slowestAnswer));
     } finally {
@@ -103,9 +104,7 @@ export const lab: Lab = {
     report.check(
       'each trace holds its own card charge, on the path from POST /orders to the confirmation mail',
       traced.every((t) => t.chargeOrderId === t.orderId),
-      traced
-        .map((t) => `${t.orderId.slice(0, 8)}: charge for ${String(t.chargeOrderId).slice(0, 8)}`)
-        .join(', '),
+      traced.map((t) => `${orderRef(t.orderId)}: charge for ${orderRef(String(t.chargeOrderId))}`).join(', '),
     );
     const slowest = traced.map((t) => t.segments.reduce((a, b) => (b.ms > a.ms ? b : a)));
     report.check(

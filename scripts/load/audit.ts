@@ -1,4 +1,4 @@
-import { allTopics, dlqTopic } from '@akaso/contracts';
+import { allTopics, dlqTopic, orderRef } from '@akaso/contracts';
 import { createKafka, withAdmin } from '@akaso/kafka';
 import pg from 'pg';
 import { type ChargeCall, chargesOf, chargesPath } from '../stack/charge-counter.ts';
@@ -318,8 +318,8 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   const confirmationAt = new Map<string, number>();
   const byShort = new Map<string, string[]>();
   for (const o of orders)
-    byShort.set(`${o.email}|${o.id.slice(0, 8)}`, [
-      ...(byShort.get(`${o.email}|${o.id.slice(0, 8)}`) ?? []),
+    byShort.set(`${o.email}|${orderRef(o.id)}`, [
+      ...(byShort.get(`${o.email}|${orderRef(o.id)}`) ?? []),
       o.id,
     ]);
   for (const m of mails) {

@@ -13,6 +13,7 @@ export {
 } from './events.ts';
 export type { EventByType, EventFields, EventType } from './new-event.ts';
 export { newEvent } from './new-event.ts';
+export { orderRef } from './order-ref.ts';
 export type { TopicName } from './topics.ts';
 export { allTopics, dlqTopic, headers, topics } from './topics.ts';
 export { uuidv7, uuidv7Time } from './uuid-v7.ts';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { orderRef } from '@akaso/contracts';
 import {
   type Admin,
   createKafka,
@@ -140,9 +141,9 @@ export interface MailSummary {
   To: { Address: string }[];
 }
 
-/** Messages in Mailpit whose subject mentions the order (its first 8 characters). */
+/** Messages in Mailpit whose subject mentions the order (its short reference, orderRef). */
 export async function mailsFor(orderId: string): Promise<MailSummary[]> {
-  const query = encodeURIComponent(`subject:"${orderId.slice(0, 8)}"`);
+  const query = encodeURIComponent(`subject:"${orderRef(orderId)}"`);
   const res = await fetch(`${stack.mailpit}/api/v1/search?query=${query}&limit=200`);
   return ((await res.json()) as { messages: MailSummary[] }).messages;
 }

@@ -1,4 +1,4 @@
-import type { AnyEvent } from '@akaso/contracts';
+import { type AnyEvent, orderRef } from '@akaso/contracts';
 
 export type MailKind = 'confirmation' | 'rejection' | 'receipt';
 
@@ -23,8 +23,6 @@ const money = (cents: number, currency: string) => {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const shortId = (orderId: string) => orderId.slice(0, 8);
-
 /** Which email an event asks for, if any (text and HTML bodies). */
 export function mailFor(event: AnyEvent): Mail | null {
   switch (event.type) {
@@ -36,7 +34,7 @@ export function mailFor(event: AnyEvent): Mail | null {
       return {
         kind: 'confirmation',
         to: event.email,
-        subject: `Your Akaso Burger order ${shortId(event.orderId)} is confirmed`,
+        subject: `Your Akaso Burger order ${orderRef(event.orderId)} is confirmed`,
         text: `Thanks for your order!\n\n${lines.join('\n')}\n\nTotal: ${total}\nOrder: ${event.orderId}\n`,
         html: `<h1>Your order is confirmed</h1><ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul><p><strong>Total: ${escapeHtml(total)}</strong></p><p>Order ${escapeHtml(event.orderId)}</p>`,
       };
@@ -45,7 +43,7 @@ export function mailFor(event: AnyEvent): Mail | null {
       return {
         kind: 'rejection',
         to: event.email,
-        subject: `Your Akaso Burger order ${shortId(event.orderId)} could not be completed`,
+        subject: `Your Akaso Burger order ${orderRef(event.orderId)} could not be completed`,
         text: `Sorry, we could not complete your order.\n\nReason: ${event.reason}\nOrder: ${event.orderId}\n\nYou have not been charged, and these burgers no longer count towards your limit.\n`,
         html: `<h1>Sorry, we could not complete your order</h1><p>Reason: ${escapeHtml(event.reason)}</p><p>Order ${escapeHtml(event.orderId)}</p><p>You have not been charged, and these burgers no longer count towards your limit.</p>`,
       };
@@ -54,7 +52,7 @@ export function mailFor(event: AnyEvent): Mail | null {
       return {
         kind: 'receipt',
         to: event.email,
-        subject: `Receipt for your Akaso Burger order ${shortId(event.orderId)}`,
+        subject: `Receipt for your Akaso Burger order ${orderRef(event.orderId)}`,
         text: `Payment received: ${amount}\nPayment: ${event.paymentIntentId}\nOrder: ${event.orderId}\n`,
         html: `<h1>Payment receipt</h1><p>Amount: <strong>${escapeHtml(amount)}</strong></p><p>Payment ${escapeHtml(event.paymentIntentId)}</p><p>Order ${escapeHtml(event.orderId)}</p>`,
       };

@@ -126,7 +126,8 @@ function orderCard(order, mode, elapsedMs) {
   const head = el(
     'div',
     { class: 'order-head' },
-    el('code', {}, order.orderId.slice(0, 8)),
+    // The short reference the mails use too (@akaso/contracts orderRef): the random end of the id.
+    el('code', {}, order.orderId.slice(-8)),
     el('span', { class: `mode ${mode}` }, mode),
     status,
   );
