@@ -15,7 +15,7 @@ const transient = () =>
 /** A batcher over a stand-in handler that records every call, commit and dead letter. */
 function harness(
   handle: (ids: string[]) => Promise<void>,
-  overrides: { maxItems?: number; maxInFlight?: number } = {},
+  overrides: { maxItems?: number; maxInFlight?: number; lingerMs?: number } = {},
 ) {
   const calls: string[][] = [];
   const commits: string[][] = [];
@@ -33,7 +33,7 @@ function harness(
     // The key is the id's letter: a1, a2… are one user's messages.
     keyOf: (item) => item.id.slice(0, 1),
     maxItems: overrides.maxItems ?? 100,
-    lingerMs: 1,
+    lingerMs: overrides.lingerMs ?? 1,
     maxInFlight: overrides.maxInFlight ?? 2,
     retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2 },
     // Backoffs take no time here, but still yield to timers (as real sleeps do).
@@ -114,6 +114,38 @@ describe('createBatcher', () => {
     expect(h.calls).toEqual([['a1', 'b1'], ['c1'], ['a2']]);
     await h.batcher.below(1);
     expect(h.batcher.pending()).toBe(0);
+  });
+
+  it('an idle consumer does not make its first message wait; what follows it lingers', async () => {
+    const h = harness(async () => {}, { lingerMs: 200 });
+    const first = h.batcher.submit(part(['a1']));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.calls).toEqual([['a1']]);
+    // Right behind it: traffic, so these wait the linger for company and go together.
+    const second = h.batcher.submit(part(['b1']));
+    const third = h.batcher.submit(part(['c1']));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.calls).toEqual([['a1']]);
+    expect(await Promise.all([first, second, third])).toEqual(['done', 'done', 'done']);
+    expect(h.calls).toEqual([['a1'], ['b1', 'c1']]);
+  });
+
+  it('with a lead, lets the next fetch leave before the linger ends, and what it brings joins the same call', async () => {
+    const h = harness(async () => {}, { lingerMs: 60 });
+    // Traffic: an item that is dispatched at once (the consumer was idle), then the one we follow.
+    await h.batcher.submit(part(['z1']));
+    h.calls.length = 0;
+    const first = h.batcher.submit(part(['a1']));
+    // Half-way through the linger: the fetch may leave, nothing has been dispatched yet.
+    await h.batcher.flushed(30);
+    expect(h.calls).toEqual([]);
+    // What that fetch brought, past the lead point: the fetch after it may leave at once.
+    const second = h.batcher.submit(part(['b1']));
+    await h.batcher.flushed(30);
+    expect(h.calls).toEqual([]);
+    expect(await Promise.all([first, second])).toEqual(['done', 'done']);
+    // Both fetches' messages in the one call the linger was waiting for.
+    expect(h.calls).toEqual([['a1', 'b1']]);
   });
 
   it('drops the waiting messages of a part that is no longer ours: that part ends aborted, uncommitted', async () => {

@@ -37,7 +37,11 @@ export interface BatcherOptions<D> {
   keyOf(item: D): string;
   /** Items per handler call: the size of one database transaction. */
   maxItems: number;
-  /** Waits this long after the first item arrives, so items fetched together go together. */
+  /**
+   * Waits this long after the first item arrives, so items fetched together go together. An
+   * item arriving after a whole linger with no arrivals does not wait: nothing is coming to
+   * join it (an idle consumer, a lone order).
+   */
   lingerMs: number;
   /** Handler calls running at once (they never share a key, so order is unaffected). */
   maxInFlight: number;
@@ -56,8 +60,10 @@ export interface Batcher<D> {
   /**
    * Resolves after the next dispatch pass (lingerMs after a submit, or when a call frees a slot
    * while all are busy): the consumer's fetch pacing, whether or not every item could start.
+   * With `leadMs`, already that long before a pending linger ends: the next fetch is then out
+   * (waiting at the broker) while these items linger, and what it brings joins the same call.
    */
-  flushed(): Promise<void>;
+  flushed(leadMs?: number): Promise<void>;
   /** Resolves when fewer than `n` items are waiting or in handler calls. */
   below(n: number): Promise<void>;
   /** Drops waiting items of parts that are no longer active (their parts end 'aborted'). */
@@ -111,6 +117,9 @@ export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
   /** Items in handler calls. */
   let running = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the pending linger ends, and when the latest item arrived (Date.now() clock). */
+  let dueAt = 0;
+  let lastArrival = Number.NEGATIVE_INFINITY;
   const waits = new Map<object, { since: number; error: ClassifiedError }>();
   let belowWaiters: { n: number; resolve(): void }[] = [];
   const flushWaiters: (() => void)[] = [];
@@ -158,12 +167,20 @@ export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
     void commitDone(done);
   }
 
-  function schedule() {
+  /**
+   * Starts the linger, or a pass at once (still after the current tick, so the parts of one
+   * fetch go together) when nothing arrived for a whole linger before: under load items keep
+   * arriving and every call waits the linger for company; an idle consumer's lone item, or one
+   * left waiting for its key while the traffic stopped, does not pay it.
+   */
+  function schedule(quiet = Date.now() - lastArrival >= opts.lingerMs) {
     if (timer || queue.length === 0 || inFlight >= opts.maxInFlight) return;
+    const wait = quiet ? 0 : opts.lingerMs;
+    dueAt = Date.now() + wait;
     timer = setTimeout(() => {
       timer = null;
       flush();
-    }, opts.lingerMs);
+    }, wait);
   }
 
   /** Takes the waiting items whose keys are free, in order, up to maxItems. */
@@ -314,13 +331,19 @@ export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
           resolve,
           reject,
         };
+        const now = Date.now();
+        const quiet = now - lastArrival >= opts.lingerMs;
+        lastArrival = now;
         for (const item of part.items) queue.push({ item, key: opts.keyOf(item), entry });
-        schedule();
+        schedule(quiet);
       });
     },
-    flushed() {
+    flushed(leadMs = 0) {
       if (queue.length === 0) return Promise.resolve();
-      return new Promise((resolve) => flushWaiters.push(resolve));
+      const early = timer === null || leadMs <= 0 ? null : dueAt - leadMs - Date.now();
+      if (early !== null && early <= 0) return Promise.resolve();
+      const pass = new Promise<void>((resolve) => flushWaiters.push(resolve));
+      return early === null ? pass : Promise.race([pass, delay(early)]);
     },
     below(n) {
       if (queue.length + running < n) return Promise.resolve();

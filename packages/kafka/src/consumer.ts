@@ -221,6 +221,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   // Fetched messages in hand (waiting or in handler calls) before the fetch loop waits.
   const maxBuffered = maxItems * (maxInFlight + 1);
 
+  const lingerMs = opts.lingerMs ?? consumerDefaults.lingerMs;
   const batcher = createBatcher<Item>({
     handle: (items) => {
       const deliveries = items.map((i) => i.delivery);
@@ -248,7 +249,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     heartbeat: () => lastHeartbeat(),
     maxItems,
     maxInFlight,
-    lingerMs: opts.lingerMs ?? consumerDefaults.lingerMs,
+    lingerMs,
     ...(opts.retry ? { retry: opts.retry } : {}),
     onRetry: (error, attempt) => {
       metrics?.onRetry?.({ code: error.code, kind: error.kind, attempt });
@@ -382,10 +383,14 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
           // kafkajs fetches from the resolved offset: the next fetch of this partition may leave
           // now, while these messages are applied. What is committed is the tracker's business.
           if (!commit.autoCommit) resolveOffset(batch.lastOffset());
-          // Pacing: kafkajs fetches again once these messages had their dispatch pass (lingerMs,
-          // or a free handler call) and while fewer than maxBuffered messages are in hand. A
-          // message waiting for its key (the user's earlier one) does not hold the fetch.
-          if (parts.length > 0) await batcher.flushed();
+          // Pacing: kafkajs fetches again half a linger before these messages' dispatch pass
+          // (or at the pass, when a free handler call starts it), and while fewer than
+          // maxBuffered messages are in hand. Early: the next fetch waits at the broker during
+          // the rest of the linger, and what it brings joins the same call. Waiting for the pass
+          // itself left no fetch out for a whole linger: a message could wait two lingers per
+          // hop (`pnpm bench`, linger 100 ms: end-to-end p99 2.10 → 1.59 s). A message waiting
+          // for its key (the user's earlier one) does not hold the fetch.
+          if (parts.length > 0) await batcher.flushed(lingerMs / 2);
           await batcher.below(maxBuffered);
           if (commit.autoCommit) await commitOffsetsIfNecessary();
         },
