@@ -127,9 +127,12 @@ export function checkProviderCharges(
   return { violations, summary };
 }
 
-/** Every call the charge counter has on record. */
-export async function readChargeCalls(chargesUrl: string): Promise<ChargeCall[]> {
-  const res = await fetch(`${chargesUrl}${chargesPath}`, { signal: AbortSignal.timeout(30_000) });
+/** The calls the charge counter recorded since `sinceMs` (a run's: from its first order on). */
+export async function readChargeCalls(chargesUrl: string, sinceMs: number): Promise<ChargeCall[]> {
+  const since = encodeURIComponent(new Date(sinceMs).toISOString());
+  const res = await fetch(`${chargesUrl}${chargesPath}?since=${since}`, {
+    signal: AbortSignal.timeout(30_000),
+  });
   if (!res.ok) throw new Error(`${chargesUrl}${chargesPath} answered ${res.status}`);
   return ((await res.json()) as { calls: ChargeCall[] }).calls;
 }
@@ -278,7 +281,9 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   let provider: ProviderChargeSummary | null = null;
   if (opts.chargesUrl !== undefined) {
     try {
-      const checked = checkProviderCharges(orders, await readChargeCalls(opts.chargesUrl));
+      // A charge follows its order's creation: the run's calls are those since its first order.
+      const since = Math.min(...orders.map((o) => o.created_at.getTime())) - 5_000;
+      const checked = checkProviderCharges(orders, await readChargeCalls(opts.chargesUrl, since));
       violations.push(...checked.violations);
       provider = checked.summary;
     } catch (err) {

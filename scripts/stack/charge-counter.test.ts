@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import {
   loadCalls,
   orderIdOf,
   outcomeOf,
+  selectCalls,
 } from './charge-counter.ts';
 
 const call = (over: Partial<ChargeCall>): ChargeCall => ({
@@ -81,6 +82,30 @@ describe('reading a charge', () => {
     expect(isCharge('POST', '/v1/payment_intents?expand[]=x')).toBe(true);
     expect(isCharge('GET', '/v1/payment_intents')).toBe(false);
     expect(isCharge('POST', '/v1/payment_intents/pi_1/confirm')).toBe(false);
+  });
+});
+
+describe('which calls a reader gets', () => {
+  const calls = [
+    call({ at: '2026-12-24T11:00:00.000Z', orderId: 'a' }),
+    call({ at: '2026-12-24T12:00:00.000Z', orderId: 'b' }),
+    call({ at: '2026-12-24T12:00:00.000Z', orderId: null }),
+    call({ at: '2026-12-24T13:00:00.000Z', orderId: 'a' }),
+  ];
+  const orders = (q: string) =>
+    selectCalls(calls, new URLSearchParams(q)).map((c) => `${c.at.slice(11, 13)}${c.orderId}`);
+
+  it('all of them without a question; those since a time (inclusive), in any ISO form', () => {
+    expect(orders('')).toEqual(['11a', '12b', '12null', '13a']);
+    expect(orders('since=2026-12-24T12:00:00.000Z')).toEqual(['12b', '12null', '13a']);
+    expect(orders('since=2026-12-24T13:00:00%2B01:00')).toEqual(['12b', '12null', '13a']);
+    expect(orders('since=2026-12-24T14:00:00Z')).toEqual([]);
+  });
+
+  it('those of the given orders, and both questions at once', () => {
+    expect(orders('orderId=a')).toEqual(['11a', '13a']);
+    expect(orders('orderId=a&orderId=b')).toEqual(['11a', '12b', '13a']);
+    expect(orders('orderId=a&since=2026-12-24T12:00:00Z')).toEqual(['13a']);
   });
 });
 
@@ -160,6 +185,22 @@ describe('the counting proxy', () => {
     // On disk too: a restarted counter still knows them.
     expect(loadCalls(file)).toEqual(calls);
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('forgets calls older than the retention, in memory and in the file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'akaso-charges-')), 'calls.jsonl');
+    const old = call({ at: '2026-12-20T12:00:00.000Z', orderId: 'old' });
+    const recent = call({ at: '2026-12-24T11:00:00.000Z', orderId: 'recent' });
+    writeFileSync(file, `${JSON.stringify(old)}\n${JSON.stringify(recent)}\n`);
+    const counter = createChargeCounter({
+      upstream: { host: '127.0.0.1', port: 1 },
+      file,
+      retentionMs: 24 * 3_600_000,
+      now: () => Date.parse('2026-12-24T12:00:00.000Z'),
+    });
+    servers.push(counter.server);
+    expect(counter.calls).toEqual([recent]);
+    expect(loadCalls(file)).toEqual([recent]);
   });
 
   it('records a decline as a decline, not a charge', async () => {
