@@ -72,6 +72,13 @@ export function startTracing(config: TracingConfig): void {
       }),
     ],
     instrumentations: instrumentations(),
+    // Traces only. Left to its defaults (OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER unset mean
+    // "otlp"), the SDK also starts an OTLP meter provider, through which the pg and HTTP
+    // instrumentations record a histogram point per query and per request, exported every
+    // minute to Jaeger, which takes no metrics; and an OTLP logger provider nothing writes to.
+    // Metrics are Prometheus' (/metrics), logs are pino's.
+    metricReaders: [],
+    logRecordProcessors: [],
     // Host and process attributes only: no cloud or container detectors probing at start-up.
     autoDetectResources: false,
   });
