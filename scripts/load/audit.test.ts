@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChargeCall } from '../stack/charge-counter.ts';
-import { checkProviderCharges, mailKind } from './audit.ts';
+import { checkProviderCharges, extreme, mailKind } from './audit.ts';
 
 const charge = (orderId: string, over: Partial<ChargeCall> = {}): ChargeCall => ({
   at: '2026-12-24T12:00:00.000Z',
@@ -94,5 +94,17 @@ describe('mailKind', () => {
         'Hello',
       ].map(mailKind),
     ).toEqual(['receipt', 'confirmation', 'rejection', 'other']);
+  });
+});
+
+describe('extreme', () => {
+  it('is Math.min / Math.max over lists of any length (a spread call overflowed the stack)', () => {
+    const xs = Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 300_007);
+    let max = Number.NEGATIVE_INFINITY;
+    for (const x of xs) if (x > max) max = x;
+    expect(extreme(Math.max, xs)).toBe(max);
+    expect(extreme(Math.min, [5, 3, 9])).toBe(3);
+    expect(extreme(Math.max, [5, 3, 9])).toBe(9);
+    expect(extreme(Math.min, [])).toBe(Number.POSITIVE_INFINITY);
   });
 });
