@@ -20,29 +20,27 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+/** One second of arrivals towards `targetRps`, from `startRps` (a flat stage when they are equal). */
+const oneSecond = (targetRps: number, startRps?: number) =>
+  runRush({
+    baseUrl,
+    mode: 'async',
+    stages: [{ durationS: 1, targetRps }],
+    ...(startRps === undefined ? {} : { startRps }),
+    users: 1_000,
+    runId: 'clock',
+  });
+
 describe('runRush: the arrival clock', () => {
   it('offers exactly rate × duration on a flat stage, the last slice included', async () => {
-    const r = await runRush({
-      baseUrl,
-      mode: 'async',
-      stages: [{ durationS: 1, targetRps: 300 }],
-      startRps: 300,
-      users: 1_000,
-      runId: 'clock',
-    });
+    const r = await oneSecond(300, 300);
     expect(r.offered).toBe(300);
     expect(r.accepted).toBe(300);
     expect(r.offeredRps).toBe(300);
   });
 
   it('offers the integral of a ramp (0 → 200/s over 1 s: 100 orders)', async () => {
-    const r = await runRush({
-      baseUrl,
-      mode: 'async',
-      stages: [{ durationS: 1, targetRps: 200 }],
-      users: 1_000,
-      runId: 'ramp',
-    });
+    const r = await oneSecond(200);
     expect(r.offered).toBe(100);
   });
 });
