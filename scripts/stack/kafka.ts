@@ -126,6 +126,11 @@ export function serverProperties(node: KafkaNode): string {
     'log.retention.hours': 168,
     'log.segment.bytes': 64 * 1024 * 1024,
   };
+  // AKASO_KAFKA_PROPS="key=value,key=value" overrides or adds broker properties, to compare.
+  for (const kv of process.env.AKASO_KAFKA_PROPS?.split(',').filter(Boolean) ?? []) {
+    const at = kv.indexOf('=');
+    if (at > 0) props[kv.slice(0, at).trim()] = kv.slice(at + 1).trim();
+  }
   return `${Object.entries(props)
     .map(([k, v]) => `${k}=${v}`)
     .join('\n')}\n`;

@@ -35,4 +35,22 @@ describe('RootSampler', () => {
     const link = { context: { traceId: TRACE, spanId: 'a'.repeat(16), traceFlags: TraceFlags.SAMPLED } };
     expect(decide(s, [link])).toBe(SamplingDecision.RECORD_AND_SAMPLED);
   });
+
+  it('says whether a new trace could start now without taking a token', () => {
+    let now = 0;
+    const s = new RootSampler(1, 2, () => now);
+    expect(s.mayStartTrace()).toBe(true);
+    expect(s.mayStartTrace()).toBe(true); // asking takes nothing
+    expect([1, 2].map(() => decide(s))).toEqual([
+      SamplingDecision.RECORD_AND_SAMPLED,
+      SamplingDecision.RECORD_AND_SAMPLED,
+    ]);
+    expect(s.mayStartTrace()).toBe(false);
+    now += 500; // one token back
+    expect(s.mayStartTrace()).toBe(true);
+    expect(decide(s)).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+    expect(s.mayStartTrace()).toBe(false);
+    expect(new RootSampler(0, 0).mayStartTrace()).toBe(false);
+    expect(new RootSampler(0.5, 0).mayStartTrace()).toBe(true);
+  });
 });

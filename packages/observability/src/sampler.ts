@@ -19,11 +19,13 @@ export class RootSampler implements Sampler {
   private tokens: number;
   private last: number;
 
+  private readonly ratioValue: number;
   private readonly maxPerSecond: number;
   private readonly now: () => number;
 
   constructor(ratio: number, maxPerSecond: number, now: () => number = Date.now) {
     this.ratio = new TraceIdRatioBasedSampler(ratio);
+    this.ratioValue = ratio;
     this.maxPerSecond = maxPerSecond;
     this.now = now;
     this.tokens = maxPerSecond;
@@ -43,12 +45,28 @@ export class RootSampler implements Sampler {
     }
     const byRatio = this.ratio.shouldSample(context, traceId);
     if (byRatio.decision !== SamplingDecision.RECORD_AND_SAMPLED || this.maxPerSecond === 0) return byRatio;
-    const t = this.now();
-    this.tokens = Math.min(this.maxPerSecond, this.tokens + ((t - this.last) / 1000) * this.maxPerSecond);
-    this.last = t;
+    this.refill();
     if (this.tokens < 1) return { decision: SamplingDecision.NOT_RECORD };
     this.tokens -= 1;
     return byRatio;
+  }
+
+  /**
+   * False when a trace started now would certainly not be kept (ratio 0, or the cap's tokens
+   * spent this second); takes no token. The HTTP server asks before it builds a span: a request
+   * that cannot be sampled then costs no span, no attributes and no child spans at all.
+   */
+  mayStartTrace(): boolean {
+    if (this.ratioValue <= 0) return false;
+    if (this.maxPerSecond === 0) return true;
+    this.refill();
+    return this.tokens >= 1;
+  }
+
+  private refill(): void {
+    const t = this.now();
+    this.tokens = Math.min(this.maxPerSecond, this.tokens + ((t - this.last) / 1000) * this.maxPerSecond);
+    this.last = t;
   }
 
   toString(): string {
@@ -57,5 +75,4 @@ export class RootSampler implements Sampler {
 }
 
 /** Every later hop follows the first span's decision, carried in `traceparent`. */
-export const orderSampler = (ratio: number, maxPerSecond: number): Sampler =>
-  new ParentBasedSampler({ root: new RootSampler(ratio, maxPerSecond) });
+export const orderSampler = (root: RootSampler): Sampler => new ParentBasedSampler({ root });

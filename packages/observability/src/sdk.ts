@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { context, TraceFlags, trace } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -8,7 +11,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from './config.ts';
-import { orderSampler } from './sampler.ts';
+import { orderSampler, RootSampler } from './sampler.ts';
 import { markTracingStarted, onTracingShutdown } from './state.ts';
 
 // Probes and scrapes are polled all day (the dashboard reads every /metrics and its page reads
@@ -19,12 +22,39 @@ const UNTRACED_PATHS = /^\/(healthz|readyz|metrics|api\/snapshot)(\?|$)/;
 /** The modules the instrumentations patch: the only ones the ESM loader hook has to wrap. */
 export const instrumentedModules = ['pg', 'pg-pool', 'http', 'https', 'node:http', 'node:https'];
 
-export function instrumentations(): Instrumentation[] {
+/**
+ * An incoming request whose span nobody would keep: a probe or scrape, one whose `traceparent`
+ * says "not sampled", or a new trace when the root sampler would refuse it now (its cap spent
+ * this second). The HTTP instrumentation then runs it with tracing suppressed: no span, no
+ * attributes, no response listeners, and the pg queries under it skip their spans too. Left to
+ * the instrumentation, each of the ~190 of 200 orders a second a rush does not trace still paid
+ * for all of that in non-recording spans.
+ */
+export function untracedRequest(req: IncomingMessage, root: RootSampler | null): boolean {
+  if (UNTRACED_PATHS.test(req.url ?? '')) return true;
+  if (!root) return false;
+  const parent = req.headers.traceparent;
+  if (typeof parent === 'string') return (Number.parseInt(parent.slice(-2), 16) & TraceFlags.SAMPLED) === 0;
+  return !root.mayStartTrace();
+}
+
+/** The active context belongs to a trace being recorded (and tracing is not suppressed). */
+export function inRecordedTrace(): boolean {
+  const ctx = context.active();
+  if (isTracingSuppressed(ctx)) return false;
+  const sc = trace.getSpanContext(ctx);
+  return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+}
+
+export function instrumentations(root: RootSampler | null = null): Instrumentation[] {
   return [
     new HttpInstrumentation({
-      ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
-      // An outgoing call is traced only inside a traced operation (Stripe, the sync baseline).
+      ignoreIncomingRequestHook: (req) => untracedRequest(req, root),
+      // An outgoing call (Stripe) is traced only inside a recorded trace. Outside one the
+      // instrumentation would still parse its options, build attributes, bind the request's
+      // events and inject a "not sampled" traceparent: skipped, the call goes out as it is.
       requireParentforOutgoingSpans: true,
+      ignoreOutgoingRequestHook: () => !inRecordedTrace(),
     }),
     new UndiciInstrumentation({
       requireParentforSpans: true,
@@ -60,9 +90,10 @@ export function startTracing(config: TracingConfig): void {
   const exporter = new OTLPTraceExporter({
     url: `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces`,
   });
+  const root = new RootSampler(config.OTEL_TRACES_SAMPLER_ARG, config.TRACES_MAX_PER_SECOND);
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME ?? defaultServiceName(),
-    sampler: orderSampler(config.OTEL_TRACES_SAMPLER_ARG, config.TRACES_MAX_PER_SECOND),
+    sampler: orderSampler(root),
     spanProcessors: [
       new BatchSpanProcessor({
         exporter,
@@ -71,7 +102,7 @@ export function startTracing(config: TracingConfig): void {
         maxQueueSize: 8_192,
       }),
     ],
-    instrumentations: instrumentations(),
+    instrumentations: instrumentations(root),
     // Traces only. Left to its defaults (OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER unset mean
     // "otlp"), the SDK also starts an OTLP meter provider, through which the pg and HTTP
     // instrumentations record a histogram point per query and per request, exported every
