@@ -15,7 +15,13 @@ const transient = () =>
 /** A batcher over a stand-in handler that records every call, commit and dead letter. */
 function harness(
   handle: (ids: string[]) => Promise<void>,
-  overrides: { maxItems?: number; maxInFlight?: number; lingerMs?: number } = {},
+  overrides: {
+    maxItems?: number;
+    maxInFlight?: number;
+    lingerMs?: number;
+    lingerEnd?: (now: number) => number;
+    quietMs?: number;
+  } = {},
 ) {
   const calls: string[][] = [];
   const commits: string[][] = [];
@@ -34,6 +40,8 @@ function harness(
     keyOf: (item) => item.id.slice(0, 1),
     maxItems: overrides.maxItems ?? 100,
     lingerMs: overrides.lingerMs ?? 1,
+    ...(overrides.lingerEnd ? { lingerEnd: overrides.lingerEnd } : {}),
+    ...(overrides.quietMs !== undefined ? { quietMs: overrides.quietMs } : {}),
     maxInFlight: overrides.maxInFlight ?? 2,
     retry: { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2 },
     // Backoffs take no time here, but still yield to timers (as real sleeps do).
@@ -146,6 +154,33 @@ describe('createBatcher', () => {
     expect(await Promise.all([first, second])).toEqual(['done', 'done']);
     // Both fetches' messages in the one call the linger was waiting for.
     expect(h.calls).toEqual([['a1', 'b1']]);
+  });
+
+  it('ends a linger where lingerEnd says (a shared tick), not a whole linger after the first arrival', async () => {
+    const start = Date.now();
+    // A tick 40 ms away; the linger alone would wait 300 ms.
+    const h = harness(async () => {}, { lingerMs: 300, lingerEnd: () => start + 40, quietMs: 600 });
+    await h.batcher.submit(part(['z1'])); // idle: at once
+    h.calls.length = 0;
+    const parts = [h.batcher.submit(part(['a1'])), h.batcher.submit(part(['b1']))];
+    await new Promise((r) => setTimeout(r, 5));
+    parts.push(h.batcher.submit(part(['c1']))); // a second broker's answer, a little later
+    expect(await Promise.all(parts)).toEqual(['done', 'done', 'done']);
+    // One call for the tick, at the tick.
+    expect(h.calls).toEqual([['a1', 'b1', 'c1']]);
+    expect(Date.now() - start).toBeLessThan(200);
+  });
+
+  it('with quietMs longer than the linger, an answer one linger after the last is still traffic', async () => {
+    const h = harness(async () => {}, { lingerMs: 40, quietMs: 200 });
+    await h.batcher.submit(part(['z1'])); // nothing before: at once
+    h.calls.length = 0;
+    await new Promise((r) => setTimeout(r, 60)); // more than a linger, less than quietMs
+    const next = h.batcher.submit(part(['a1']));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(h.calls).toEqual([]); // lingering, not dispatched at once
+    expect(await next).toBe('done');
+    expect(h.calls).toEqual([['a1']]);
   });
 
   it('drops the waiting messages of a part that is no longer ours: that part ends aborted, uncommitted', async () => {

@@ -43,6 +43,14 @@ export interface BatcherOptions<D> {
    * join it (an idle consumer, a lone order).
    */
   lingerMs: number;
+  /**
+   * When a linger that starts at `now` ends; default `now + lingerMs`. A consumer whose fetches
+   * wait at the broker until a shared tick ends its lingers at that tick, so what the fetches
+   * from every broker bring for the tick goes in one call.
+   */
+  lingerEnd?(now: number): number;
+  /** An item arriving after this long without arrivals is handled at once; default lingerMs. */
+  quietMs?: number;
   /** Handler calls running at once (they never share a key, so order is unaffected). */
   maxInFlight: number;
   retry?: Partial<RetryOptions>;
@@ -110,6 +118,7 @@ type Attempted =
 export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
   const retry = { ...retryDefaults, ...opts.retry };
   const sleep = opts.sleep ?? ((ms: number) => delay(ms));
+  const quietMs = opts.quietMs ?? opts.lingerMs;
   let queue: Slot<D>[] = [];
   /** Keys held by a running handler call. */
   const busy = new Set<string>();
@@ -173,10 +182,11 @@ export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
    * arriving and every call waits the linger for company; an idle consumer's lone item, or one
    * left waiting for its key while the traffic stopped, does not pay it.
    */
-  function schedule(quiet = Date.now() - lastArrival >= opts.lingerMs) {
+  function schedule(quiet = Date.now() - lastArrival >= quietMs) {
     if (timer || queue.length === 0 || inFlight >= opts.maxInFlight) return;
-    const wait = quiet ? 0 : opts.lingerMs;
-    dueAt = Date.now() + wait;
+    const now = Date.now();
+    const wait = quiet ? 0 : Math.max(0, (opts.lingerEnd?.(now) ?? now + opts.lingerMs) - now);
+    dueAt = now + wait;
     timer = setTimeout(() => {
       timer = null;
       flush();
@@ -332,7 +342,7 @@ export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
           reject,
         };
         const now = Date.now();
-        const quiet = now - lastArrival >= opts.lingerMs;
+        const quiet = now - lastArrival >= quietMs;
         lastArrival = now;
         for (const item of part.items) queue.push({ item, key: opts.keyOf(item), entry });
         schedule(quiet);
