@@ -429,14 +429,14 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
           // kafkajs fetches from the resolved offset: the next fetch of this partition may leave
           // now, while these messages are applied. What is committed is the tracker's business.
           if (!commit.autoCommit) resolveOffset(batch.lastOffset());
-          // Pacing: kafkajs fetches again half a linger before these messages' dispatch pass
-          // (or at the pass, when a free handler call starts it), and while fewer than
-          // maxBuffered messages are in hand. Early: the next fetch waits at the broker during
-          // the rest of the linger, and what it brings joins the same call. Waiting for the pass
-          // itself left no fetch out for a whole linger: a message could wait two lingers per
-          // hop (`pnpm bench`, linger 100 ms: end-to-end p99 2.10 → 1.59 s). A message waiting
-          // for its key (the user's earlier one) does not hold the fetch.
-          // Held fetches need no pacing here: the next one waits at the broker for its tick.
+          // Pacing, while fewer than maxBuffered messages are in hand. Held fetches need none
+          // here: the next one leaves at once and waits at the broker for its tick. Short
+          // lingers: kafkajs fetches again half a linger before these messages' dispatch pass
+          // (or at the pass, when a free handler call starts it), so the next fetch waits at the
+          // broker during the rest of the linger and what it brings joins the same call. Waiting
+          // for the pass itself left no fetch out for a whole linger: a message could wait two
+          // lingers per hop (`pnpm bench`, linger 100 ms: end-to-end p99 2.10 → 1.59 s). A
+          // message waiting for its key (the user's earlier one) does not hold the fetch.
           if (parts.length > 0) {
             lastFetchedAt = Date.now();
             if (!held) await batcher.flushed(lingerMs / 2);

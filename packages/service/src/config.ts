@@ -22,13 +22,15 @@ export function serviceConfig(defaultPort: number, defaults: { dbPoolSize?: numb
     // Handler calls in flight at once per instance. They never share a key (a user), so each
     // user's messages stay in order; a slow call (a card charge) holds its users only.
     CONSUMER_MAX_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
-    // How long a fetched message waits for others before a handler call takes them all. It also
-    // paces the fetches: the next one leaves half a linger before this dispatch pass, so what
-    // it brings joins the same call. Measured with `pnpm bench --rate 200 --hold 30 --realistic
-    // --modes async --linger 5` on the 2-core box, CPU ms per order / end-to-end p99: 50 ms
-    // 9.2 / 1.53 s, 100 ms 8.9–9.0 / 1.59–1.63 s, 150 ms 8.3 / 1.62–1.66 s, 200 ms 8.0 / 1.90 s.
-    // (Before the early fetch a message could wait two lingers per hop: 50 ms 9.4 / 1.64 s,
-    // 100 ms 8.4 / 2.10 s.) An idle order pays it once per hop.
+    // The consumers' tick. While a stream is busy, each fetch waits at the broker until just
+    // before the next multiple of this on the clock and the messages of all brokers go in one
+    // handler call at the tick (held fetches, packages/kafka/src/consumer.ts); a consumer idle
+    // for two ticks handles its first message at once. Under 60 ms, the older pacing: a fetched
+    // message waits this long for others and the next fetch leaves half a linger before the call.
+    // `pnpm bench --rate 200 --hold 30 --realistic --modes async --linger 5` on the 2-core box,
+    // CPU ms per order / end-to-end p99: 150 ms held 7.5–7.6 / 1.67–1.79 s. With the older
+    // pacing: 50 ms 9.2 / 1.53 s, 100 ms 8.9–9.0 / 1.59–1.63 s, 150 ms 8.3 / 1.62–1.66 s,
+    // 200 ms 8.0 / 1.90 s.
     CONSUMER_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1_000, default: 150 }),
     // Workshop lab 4 only: the auto-commit pitfall (commits what was fetched, on a timer).
     KAFKA_AUTO_COMMIT: env.bool(false),
