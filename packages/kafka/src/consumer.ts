@@ -121,6 +121,9 @@ export const HELD_FETCH_MARGIN_MS = 15;
  */
 export const HELD_FETCH_MIN_BYTES = 1_048_576;
 
+/** The first tick (a multiple of lingerMs on the clock) at or after t. */
+export const tickAfter = (t: number, lingerMs: number) => Math.ceil(t / lingerMs) * lingerMs;
+
 /**
  * The wait of the next fetch in held mode: null (the configured long poll) when nothing was
  * fetched for two lingers, else until a margin before the next tick (the one after, when the
@@ -132,7 +135,7 @@ export function heldFetchWait(
   lingerMs: number,
 ): { maxWaitTime: number; minBytes: number } | null {
   if (now - lastFetchedAt > 2 * lingerMs) return null;
-  let tick = Math.ceil(now / lingerMs) * lingerMs;
+  let tick = tickAfter(now, lingerMs);
   if (tick - now < 2 * HELD_FETCH_MARGIN_MS) tick += lingerMs;
   return { maxWaitTime: tick - HELD_FETCH_MARGIN_MS - now, minBytes: HELD_FETCH_MIN_BYTES };
 }
@@ -191,6 +194,17 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       'AUTO-COMMIT is on: a crash can lose or repeat messages',
     );
   }
+  const lingerMs = opts.lingerMs ?? consumerDefaults.lingerMs;
+  // Held fetches (a linger of 60 ms or more). While messages keep coming, a fetch does not come
+  // back with the first one: it waits at the broker until shortly before the next tick (the
+  // clock's multiples of lingerMs) and brings everything that arrived meanwhile, and the batcher
+  // passes at the tick, one handler call for every broker's answer. One fetch per broker and
+  // linger instead of one per arrival; each is a request the broker serves and, in
+  // `pnpm bench --realistic`, the consumers' fetches were 1.2 requests per order. A consumer
+  // that has seen nothing for two lingers long-polls instead (minBytes 1): the first message after
+  // a quiet spell is fetched and handled at once, as before.
+  const held = lingerMs >= HELD_FETCH_MIN_LINGER_MS;
+  let lastFetchedAt = Number.NEGATIVE_INFINITY;
   const consumer = opts.kafka.consumer({
     groupId,
     sessionTimeout: opts.sessionTimeoutMs ?? consumerDefaults.sessionTimeoutMs,
@@ -250,18 +264,6 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   // Fetched messages in hand (waiting or in handler calls) before the fetch loop waits.
   const maxBuffered = maxItems * (maxInFlight + 1);
 
-  const lingerMs = opts.lingerMs ?? consumerDefaults.lingerMs;
-  // Held fetches (a linger of 60 ms or more). While messages keep coming, a fetch does not come
-  // back with the first one: it waits at the broker until shortly before the next tick (the
-  // clock's multiples of lingerMs) and brings everything that arrived meanwhile, and the batcher
-  // passes at the tick, one handler call for every broker's answer. One fetch per broker and
-  // linger instead of one per arrival; each is a request the broker serves and, in
-  // `pnpm bench --realistic`, the consumers' fetches were 1.2 requests per order. A consumer
-  // that has seen nothing for two lingers long-polls instead (minBytes 1): the first message after
-  // a quiet spell is fetched and handled at once, as before.
-  const held = lingerMs >= HELD_FETCH_MIN_LINGER_MS;
-  let lastFetchedAt = Number.NEGATIVE_INFINITY;
-  const tickAfter = (t: number) => Math.ceil(t / lingerMs) * lingerMs;
   const batcher = createBatcher<Item>({
     handle: (items) => {
       const deliveries = items.map((i) => i.delivery);
@@ -294,7 +296,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     // still belongs to that tick, and the pass waits for the other brokers' answers until then.
     // Quiet means two lingers without a message: answers a tick apart are one busy stream.
     ...(held
-      ? { lingerEnd: (now: number) => tickAfter(now - HELD_FETCH_MARGIN_MS), quietMs: 2 * lingerMs }
+      ? { lingerEnd: (now: number) => tickAfter(now - HELD_FETCH_MARGIN_MS, lingerMs), quietMs: 2 * lingerMs }
       : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
     onRetry: (error, attempt) => {

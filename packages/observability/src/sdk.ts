@@ -53,7 +53,6 @@ export function instrumentations(root: RootSampler | null = null): Instrumentati
       // An outgoing call (Stripe) is traced only inside a recorded trace. Outside one the
       // instrumentation would still parse its options, build attributes, bind the request's
       // events and inject a "not sampled" traceparent: skipped, the call goes out as it is.
-      requireParentforOutgoingSpans: true,
       ignoreOutgoingRequestHook: () => !inRecordedTrace(),
     }),
     new UndiciInstrumentation({
