@@ -25,7 +25,8 @@ function svg(tag, attrs = {}) {
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   return node;
 }
-const fmt = (n) => new Intl.NumberFormat('en').format(n);
+// null is what the cluster did not say this time (a partition without a leader): shown as unknown.
+const fmt = (n) => (n === null || n === undefined ? '?' : new Intl.NumberFormat('en').format(n));
 
 /** "payment #2" style labels for the members of a group, stable by memberId order. */
 function memberLabels(group) {

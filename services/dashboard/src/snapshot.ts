@@ -28,7 +28,9 @@ const Partition = Type.Object({
 const Topic = Type.Object({
   name: Type.String(),
   dlq: Type.Boolean(),
-  messages: Type.Integer({ description: 'sum of end offsets: messages ever written' }),
+  messages: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'sum of end offsets (messages ever written); null while any partition is unknown',
+  }),
   underReplicated: Type.Integer(),
   partitions: Type.Array(Partition),
 });
@@ -114,7 +116,7 @@ export const SnapshotBody = Type.Object({
     points: Type.Array(Type.Object({ at: Type.String({ format: 'date-time' }), rates: Counts })),
   }),
   outbox: Type.Object({ backlog: Type.Number(), targets: Type.Array(Target) }),
-  dlq: Type.Array(Type.Object({ topic: Type.String(), messages: Type.Integer() })),
+  dlq: Type.Array(Type.Object({ topic: Type.String(), messages: Type.Union([Type.Integer(), Type.Null()]) })),
   errors: Type.Array(Type.String(), { description: 'what could not be read this time' }),
 });
 
