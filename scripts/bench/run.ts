@@ -37,7 +37,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createKafka } from '@akaso/kafka';
+import { groupTopics } from '@akaso/contracts';
+import { createKafka, kafkaClientOptions, loadKafkaConfig } from '@akaso/kafka';
 import { setStock, stock } from '@akaso/testkit';
 import pg from 'pg';
 import { auditRun } from '../load/audit.ts';
@@ -229,13 +230,10 @@ const pick = (r: Record<string, number>, keep: (k: string) => boolean) =>
 /** Processes that stand in for third parties (their CPU is a provider's in production). */
 const thirdPartyStandIns = new Set(['mailpit', 'stripe-mock', 'charge-counter']);
 
-const kafka = createKafka({ clientId: 'akaso-bench', brokers: bootstrapServers, logLevel: 'nothing' });
-const groups: Record<string, string[]> = {
-  inventory: ['orders', 'payments'],
-  payment: ['inventory'],
-  'order-status': ['inventory', 'payments'],
-  email: ['order-status', 'payments'],
-};
+const kafka = createKafka(
+  kafkaClientOptions(loadKafkaConfig('pnpm bench', bootstrapServers), { clientId: 'akaso-bench', logLevel: 'nothing' }),
+);
+const groups: Record<string, readonly string[]> = groupTopics;
 
 async function lagByGroup(admin: ReturnType<typeof kafka.admin>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -248,7 +246,7 @@ async function lagByGroup(admin: ReturnType<typeof kafka.admin>): Promise<Record
   }
   for (const [group, topics] of Object.entries(groups)) {
     let lag = 0n;
-    for (const t of await admin.fetchOffsets({ groupId: group, topics })) {
+    for (const t of await admin.fetchOffsets({ groupId: group, topics: [...topics] })) {
       for (const p of t.partitions) {
         const end = ends.get(t.topic)?.get(p.partition) ?? 0n;
         const committed = p.offset === '-1' ? 0n : BigInt(p.offset);

@@ -4,7 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * client for the local stack, and small polling helpers. A verify never sleeps to assert: it
  * polls for the observation with a generous deadline (the stack shares 2 cores with others).
  */
-import { createKafka, type Kafka, provisionTopics, withAdmin, withProducer } from '@akaso/kafka';
+import type { OrderRequest } from '@akaso/contracts';
+import {
+  createKafka,
+  type Kafka,
+  kafkaClientOptions,
+  loadKafkaConfig,
+  provisionTopics,
+  withAdmin,
+  withProducer,
+} from '@akaso/kafka';
 
 export type { Kafka } from '@akaso/kafka';
 
@@ -107,7 +116,10 @@ export function formatReport(lab: Lab, report: LabReport, elapsedMs: number): st
 }
 
 export function labKafka(clientId = 'akaso-lab'): Kafka {
-  return createKafka({ clientId, brokers: labStack.brokers, logLevel: 'nothing' });
+  // The services' Kafka settings (KAFKA_SECURITY_PROTOCOL…), so a lab runs against a secured cluster too.
+  return createKafka(
+    kafkaClientOptions(loadKafkaConfig('lab', labStack.brokers), { clientId, logLevel: 'nothing' }),
+  );
 }
 
 /** The labs' admin and producer helpers are @akaso/kafka's (connect, run, disconnect). */
@@ -254,12 +266,7 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
 }
 
 export async function postOrder(
-  body: {
-    userId: string;
-    email: string;
-    items: { burgerId: string; quantity: number }[];
-    paymentMethod: string;
-  },
+  body: OrderRequest,
   mode: 'async' | 'sync' = 'async',
 ): Promise<{ status: number; orderId: string | null; ms: number }> {
   const started = performance.now();

@@ -1,3 +1,5 @@
+import type { OrderRequest } from '@akaso/contracts';
+
 /**
  * The Christmas rush, one shape for every driver: the k6 script (christmas-rush.k6.js), our Node
  * driver (rush.ts) and the bench. An open model: requests ARRIVE at a rate that ramps up to the
@@ -65,14 +67,7 @@ export function random(seed: number): () => number {
   };
 }
 
-export interface OrderBody {
-  userId: string;
-  email: string;
-  items: { burgerId: string; quantity: number }[];
-  paymentMethod: string;
-}
-
-export function makeOrder(rand: () => number, runId: string, users: number): OrderBody {
+export function makeOrder(rand: () => number, runId: string, users: number): OrderRequest {
   const user = Math.floor(rand() * users);
   let pick = rand() * quantityMix.reduce((s, [, w]) => s + w, 0);
   let quantity = 1;

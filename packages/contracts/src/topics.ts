@@ -35,3 +35,23 @@ export const headers = {
   dlqFailedAt: 'dlq-failed-at',
   dlqReplayedAt: 'dlq-replayed-at',
 } as const;
+
+/**
+ * The pipeline's consumer groups and the topics each one reads (the architecture's table): the
+ * services subscribe their groups from it, and tools that measure a group's lag or wait for it to
+ * pass an offset read the same map.
+ */
+export const groupTopics = {
+  inventory: [topics.orders, topics.payments],
+  payment: [topics.inventory],
+  'order-status': [topics.inventory, topics.payments],
+  email: [topics.orderStatus, topics.payments],
+} as const satisfies Record<string, readonly TopicName[]>;
+
+export type GroupName = keyof typeof groupTopics;
+
+export const groupNames = Object.keys(groupTopics) as GroupName[];
+
+/** The groups that read a topic (each has to handle a message on it before it is done). */
+export const groupsReading = (topic: string): GroupName[] =>
+  groupNames.filter((g) => (groupTopics[g] as readonly string[]).includes(topic));

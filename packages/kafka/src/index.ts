@@ -44,5 +44,7 @@ export {
   retryDefaults,
   retryWhileTransient,
 } from './errors.ts';
+export type { Health } from './health.ts';
+export { UNHEALTHY_AFTER_MS } from './health.ts';
 export type { TopicSpec } from './provision.ts';
 export { ProvisioningError, pipelineTopicSpecs, provisionDefaults, provisionTopics } from './provision.ts';

@@ -1,4 +1,12 @@
-import { ACKS_ALL, isTransient, type Logger, type Message, type Producer } from '@akaso/kafka';
+import {
+  ACKS_ALL,
+  type Health,
+  isTransient,
+  type Logger,
+  type Message,
+  type Producer,
+  UNHEALTHY_AFTER_MS,
+} from '@akaso/kafka';
 import { tracePublish } from '@akaso/observability';
 import pg from 'pg';
 
@@ -46,13 +54,6 @@ export const relayDefaults = {
 // The lock belongs to the connection: when it breaks, PostgreSQL frees the lock and whichever
 // relay reconnects first takes over.
 const RELAY_LOCK = 'akaso-outbox-relay';
-/** How long publishing may fail before readiness says so. */
-const UNHEALTHY_AFTER_MS = 5_000;
-
-export interface RelayHealth {
-  ok: boolean;
-  detail: string;
-}
 
 export interface OutboxRelay {
   start(): Promise<void>;
@@ -61,7 +62,7 @@ export interface OutboxRelay {
   wake(): void;
   backlog(): Promise<number>;
   /** Readiness: connected, and publishing (or standing by behind another instance's relay). */
-  health(): RelayHealth;
+  health(): Health;
   readonly isLeader: boolean;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { orderRef } from '@akaso/contracts';
+import { type OrderRequest, orderRef } from '@akaso/contracts';
 import {
   type Admin,
   createKafka,
@@ -61,13 +61,6 @@ export async function api<T = Record<string, unknown>>(
   const res = await fetch(`${stack.api}${path}`, { method: init.method ?? 'GET', headers, body });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as T, headers: res.headers };
-}
-
-export interface OrderRequest {
-  userId: string;
-  email: string;
-  items: { burgerId: string; quantity: number }[];
-  paymentMethod: string;
 }
 
 export const order = (userId: string, over: Partial<OrderRequest> = {}): OrderRequest => ({

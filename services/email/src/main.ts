@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { topics } from '@akaso/contracts';
+import { groupTopics } from '@akaso/contracts';
 import { cachedCheck, runService } from '@akaso/service';
 import { ConfigSchema } from './config.ts';
 import { createEmailService } from './email-service.ts';
@@ -19,6 +19,7 @@ await runService({
       port: config.SMTP_PORT,
       secure: config.SMTP_SECURE,
       size: config.SMTP_POOL_SIZE,
+      sendTimeoutMs: config.SMTP_SEND_TIMEOUT_MS,
     });
     const email = createEmailService({
       pool,
@@ -26,12 +27,15 @@ await runService({
       from: config.MAIL_FROM,
       latencyMs: config.SMTP_LATENCY_MS,
       concurrency: config.EMAIL_SEND_CONCURRENCY,
+      sendTimeoutMs: config.SMTP_SEND_TIMEOUT_MS,
+      leaseMs: config.EMAIL_CLAIM_LEASE_MS,
+      refusedMaxMs: config.EMAIL_REFUSED_MAX_MS,
       onSent: metrics.email,
     });
     return {
       consumer: {
         groupId: 'email',
-        topics: [topics.orderStatus, topics.payments],
+        topics: [...groupTopics.email],
         handler: async (deliveries, ctx) =>
           void (await email.apply(
             deliveries.map((d) => d.event),

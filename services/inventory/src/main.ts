@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { topics } from '@akaso/contracts';
+import { groupTopics } from '@akaso/contracts';
 import { outboxSink } from '@akaso/outbox';
 import { runService } from '@akaso/service';
 import { ConfigSchema } from './config.ts';
@@ -20,7 +20,7 @@ await runService({
     return {
       consumer: {
         groupId: 'inventory',
-        topics: [topics.orders, topics.payments],
+        topics: [...groupTopics.inventory],
         handler: async (deliveries) => {
           const inputs = deliveries.flatMap((d): Incoming[] =>
             d.event.type === 'OrderPlaced' || d.event.type === 'PaymentFailed'

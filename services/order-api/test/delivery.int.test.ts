@@ -1,4 +1,4 @@
-import { dlqTopic, headers as h, topics } from '@akaso/contracts';
+import { dlqTopic, groupsReading, headers as h, topics } from '@akaso/contracts';
 import { replayDeadLetters } from '@akaso/kafka';
 import {
   api,
@@ -110,14 +110,8 @@ describe('delivery guarantees', () => {
         })),
       ),
     );
-    const groupsOf: Record<string, string[]> = {
-      [topics.orders]: ['inventory'],
-      [topics.inventory]: ['payment', 'order-status'],
-      [topics.payments]: ['order-status', 'email', 'inventory'],
-      [topics.orderStatus]: ['email'],
-    };
     for (const pos of positions) {
-      for (const group of groupsOf[pos.topic] ?? [])
+      for (const group of groupsReading(pos.topic))
         await waitForCommitPast(group, pos.topic, pos.partition, pos.offset);
     }
 

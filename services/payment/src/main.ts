@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { topics } from '@akaso/contracts';
+import { groupTopics } from '@akaso/contracts';
 import { outboxSink } from '@akaso/outbox';
 import { runService } from '@akaso/service';
 import { ConfigSchema } from './config.ts';
@@ -31,7 +31,7 @@ await runService({
     return {
       consumer: {
         groupId: 'payment',
-        topics: [topics.inventory],
+        topics: [...groupTopics.payment],
         handler: async (deliveries, ctx) => {
           const inputs = deliveries.flatMap((d): Incoming[] =>
             d.event.type === 'StockReserved' ? [{ event: d.event, correlationId: d.correlationId }] : [],

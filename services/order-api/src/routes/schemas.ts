@@ -1,23 +1,14 @@
+import { orderRequestSchema, USER_ID_MAX_LENGTH, UserId } from '@akaso/contracts';
 import type { ErrorCode } from '@akaso/service';
 import Type from 'typebox';
 import { seedMenu } from '../menu.ts';
 
-/** The longest userId, in the body and in a path. */
-export const USER_ID_MAX_LENGTH = 64;
 /**
  * The longest path parameter the router takes, as sent: every valid userId even when each of its
  * characters is percent-encoded (`@` → `%40`), so the schema alone decides what is valid; a longer
  * parameter is refused with 414 before routing.
  */
 export const MAX_PATH_PARAM_LENGTH = 3 * USER_ID_MAX_LENGTH;
-// Starts with a letter or digit: `.` and `..` would be dot segments in /users/{userId}/quota, which
-// clients and servers resolve away (the quota of user ".." would be GET /quota).
-const UserId = Type.String({
-  minLength: 1,
-  maxLength: USER_ID_MAX_LENGTH,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$',
-});
-
 /** The menu's burger ids (the database's menu is seeded from the same list). */
 export const burgerIds = seedMenu.map((b) => b.id);
 
@@ -26,30 +17,7 @@ export const ErrorBody = Type.Object(
   { additionalProperties: true, description: 'Every error: a stable code and a message for people' },
 );
 
-export const PlaceOrderBody = Type.Object(
-  {
-    userId: UserId,
-    email: Type.String({ format: 'email', maxLength: 254 }),
-    items: Type.Array(
-      Type.Object(
-        {
-          burgerId: Type.Enum(burgerIds, {
-            description: 'One of the menu (GET /menu); another id answers 422 UNKNOWN_BURGER',
-          }),
-          quantity: Type.Integer({ minimum: 1, maximum: 100 }),
-        },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: 20 },
-    ),
-    paymentMethod: Type.String({
-      pattern: '^pm_[A-Za-z0-9_]+$',
-      maxLength: 100,
-      description: 'A Stripe test payment method, e.g. pm_card_visa (pm_card_chargeDeclined is declined)',
-    }),
-  },
-  { additionalProperties: false },
-);
+export const PlaceOrderBody = orderRequestSchema(burgerIds);
 
 const Line = Type.Object({
   burgerId: Type.String(),
