@@ -1,9 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCommitter } from './committer.ts';
 
+type Offsets = { topic: string; partition: number; offset: string }[];
+
 describe('createCommitter', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
   it('sends the highest offset per partition, in one request, at most once per interval', async () => {
-    const commits: { topic: string; partition: number; offset: string }[][] = [];
+    const commits: Offsets[] = [];
     const c = createCommitter({
       intervalMs: 50,
       commit: async (o) => void commits.push(o),
@@ -13,12 +18,12 @@ describe('createCommitter', () => {
     c.add('orders', 1, 12n);
     c.add('orders', 1, 11n); // never backwards
     c.add('payments', 3, 5n);
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.advanceTimersByTimeAsync(0);
     expect(commits).toHaveLength(1); // the first commit goes at once
     c.add('orders', 1, 20n);
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.advanceTimersByTimeAsync(49);
     expect(commits).toHaveLength(1); // the second waits for the interval
-    await new Promise((r) => setTimeout(r, 80));
+    await vi.advanceTimersByTimeAsync(1);
     expect(commits).toEqual([
       [
         { topic: 'orders', partition: 1, offset: '12' },
@@ -28,21 +33,47 @@ describe('createCommitter', () => {
     ]);
   });
 
-  it('flushes what is pending at once (graceful stop), and reports a failed commit', async () => {
+  it('keeps the offsets of a failed commit and sends them again an interval later', async () => {
+    const commits: Offsets[] = [];
     const errors: unknown[] = [];
+    let failing = true;
     const c = createCommitter({
-      intervalMs: 60_000,
-      commit: async () => {
-        throw new Error('REBALANCE_IN_PROGRESS');
+      intervalMs: 1_000,
+      commit: async (o) => {
+        commits.push(o);
+        if (failing) throw new Error('REBALANCE_IN_PROGRESS');
       },
       onError: (e) => void errors.push(e),
     });
-    c.add('orders', 0, 1n);
+    c.add('orders', 0, 7n);
     await c.flush();
-    c.add('orders', 0, 2n);
-    await c.flush();
-    expect(errors).toHaveLength(2);
+    expect(errors).toHaveLength(1);
+    expect(c.pendingCount()).toBe(1);
+    failing = false;
+    // A later offset of the same partition arrived meanwhile: the retry carries the higher one.
+    c.add('orders', 0, 9n);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(commits.at(-1)).toEqual([{ topic: 'orders', partition: 0, offset: '9' }]);
     expect(c.pendingCount()).toBe(0);
+    // Nothing left: no more commits however long we wait.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(commits).toHaveLength(2);
+    c.close();
+  });
+
+  it('forgets the pending offsets of partitions lost in a rebalance', async () => {
+    const commits: Offsets[] = [];
+    const c = createCommitter({
+      intervalMs: 60_000,
+      commit: async (o) => void commits.push(o),
+      onError: () => {},
+    });
+    await c.flush();
+    c.add('orders', 0, 3n);
+    c.add('orders', 1, 4n);
+    c.retain((_topic, partition) => partition === 1);
+    await c.flush();
+    expect(commits).toEqual([[{ topic: 'orders', partition: 1, offset: '4' }]]);
     c.close();
   });
 });

@@ -19,21 +19,17 @@ export {
   withAdmin,
   withProducer,
 } from './client.ts';
+export type { Clock } from './clock.ts';
+export { systemClock } from './clock.ts';
 export type { ClusterState, GroupMember, PartitionState } from './cluster.ts';
 export { describeClusterState, describeGroupMembers } from './cluster.ts';
 export type { CommitPolicy } from './commit-policy.ts';
 export { CommitPolicyError, commitPolicyDefaults, commitPolicyFromEnv } from './commit-policy.ts';
-export type {
-  BatchContext,
-  BatchHandler,
-  ConsumerHealth,
-  ConsumerMetrics,
-  ConsumerRunner,
-  ConsumerRunnerOptions,
-  Delivery,
-  Logger,
-} from './consumer.ts';
-export { consumerDefaults, createConsumerRunner, headersToRecord, perDelivery } from './consumer.ts';
+export { createConsumerRunner } from './consumer.ts';
+export type { ConsumerRunner, ConsumerRunnerOptions } from './consumer-options.ts';
+export { consumerDefaults } from './consumer-options.ts';
+export type { BatchContext, BatchHandler, ConsumerMetrics, Delivery, Logger } from './delivery.ts';
+export { headersToRecord, perDelivery } from './delivery.ts';
 export { dlqMessage, replayDeadLetters } from './dlq.ts';
 export type { ClassifiedError, ErrorKind, RetryOptions } from './errors.ts';
 export {
