@@ -4,16 +4,27 @@
  *   pnpm dlq replay <topic>   move everything in <topic>.dlq back to <topic>, after a fix
  */
 import { allTopics, dlqTopic, headers as h, type TopicName } from '@akaso/contracts';
-import { createKafka, createProducer, replayDeadLetters } from '@akaso/kafka';
-import { bootstrapServers } from './stack/topology.ts';
+import {
+  createKafka,
+  createProducer,
+  kafkaClientOptions,
+  loadKafkaConfig,
+  replayDeadLetters,
+} from '@akaso/kafka';
+import { bootstrapServers } from '@akaso/stack-client';
 
 const [command, topic] = process.argv.slice(2);
-const brokers = process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers;
 if (!command || !topic || !allTopics.includes(topic as TopicName) || !['list', 'replay'].includes(command)) {
   console.error(`usage: pnpm dlq list|replay <topic>   (topic: ${allTopics.join(', ')})`);
   process.exit(2);
 }
-const kafka = createKafka({ clientId: 'akaso-dlq', brokers, logLevel: 'nothing' });
+// The services' Kafka settings (KAFKA_BROKERS, KAFKA_SECURITY_PROTOCOL…); the local stack by default.
+const kafka = createKafka(
+  kafkaClientOptions(loadKafkaConfig('pnpm dlq', bootstrapServers), {
+    clientId: 'akaso-dlq',
+    logLevel: 'nothing',
+  }),
+);
 
 if (command === 'replay') {
   const producer = createProducer(kafka);

@@ -38,7 +38,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { groupTopics } from '@akaso/contracts';
-import { createKafka } from '@akaso/kafka';
+import { createKafka, kafkaClientOptions, loadKafkaConfig } from '@akaso/kafka';
 import { setStock, stock } from '@akaso/testkit';
 import pg from 'pg';
 import { auditRun } from '../load/audit.ts';
@@ -230,7 +230,12 @@ const pick = (r: Record<string, number>, keep: (k: string) => boolean) =>
 /** Processes that stand in for third parties (their CPU is a provider's in production). */
 const thirdPartyStandIns = new Set(['mailpit', 'stripe-mock', 'charge-counter']);
 
-const kafka = createKafka({ clientId: 'akaso-bench', brokers: bootstrapServers, logLevel: 'nothing' });
+const kafka = createKafka(
+  kafkaClientOptions(loadKafkaConfig('pnpm bench', bootstrapServers), {
+    clientId: 'akaso-bench',
+    logLevel: 'nothing',
+  }),
+);
 const groups: Record<string, readonly string[]> = groupTopics;
 
 async function lagByGroup(admin: ReturnType<typeof kafka.admin>): Promise<Record<string, number>> {

@@ -10,6 +10,8 @@ import {
   commitPolicyFromEnv,
   createConsumerRunner,
   createKafka,
+  kafkaClientOptions,
+  loadKafkaConfig,
   createProducer,
   perDelivery,
 } from '@akaso/kafka';
@@ -26,11 +28,12 @@ const out = need('LAB_OUT');
 const crashAfter = Number(process.env.LAB_CRASH_AFTER ?? 0);
 const msPerMessage = Number(process.env.LAB_MS_PER_MESSAGE ?? 20);
 
-const kafka = createKafka({
-  clientId: `lab-commit-worker-${process.pid}`,
-  brokers: process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers,
-  logLevel: 'nothing',
-});
+const kafka = createKafka(
+  kafkaClientOptions(loadKafkaConfig('lab commit-worker', bootstrapServers), {
+    clientId: `lab-commit-worker-${process.pid}`,
+    logLevel: 'nothing',
+  }),
+);
 const producer = createProducer(kafka);
 await producer.connect();
 const quiet = () => {};

@@ -5,7 +5,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * polls for the observation with a generous deadline (the stack shares 2 cores with others).
  */
 import type { OrderRequest } from '@akaso/contracts';
-import { createKafka, type Kafka, provisionTopics, withAdmin, withProducer } from '@akaso/kafka';
+import {
+  createKafka,
+  type Kafka,
+  kafkaClientOptions,
+  loadKafkaConfig,
+  provisionTopics,
+  withAdmin,
+  withProducer,
+} from '@akaso/kafka';
 
 export type { Kafka } from '@akaso/kafka';
 
@@ -108,7 +116,10 @@ export function formatReport(lab: Lab, report: LabReport, elapsedMs: number): st
 }
 
 export function labKafka(clientId = 'akaso-lab'): Kafka {
-  return createKafka({ clientId, brokers: labStack.brokers, logLevel: 'nothing' });
+  // The services' Kafka settings (KAFKA_SECURITY_PROTOCOL…), so a lab runs against a secured cluster too.
+  return createKafka(
+    kafkaClientOptions(loadKafkaConfig('lab', labStack.brokers), { clientId, logLevel: 'nothing' }),
+  );
 }
 
 /** The labs' admin and producer helpers are @akaso/kafka's (connect, run, disconnect). */

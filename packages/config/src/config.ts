@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
+import { kafkaSecurityProblems } from './kafka-security.ts';
 
 /**
  * Configuration is read once, from the environment, validated against a schema; the process
@@ -32,17 +33,26 @@ export function loadConfig<S extends Type.TObject>(
   const withDefaults = Value.Default(schema, picked);
   const converted = Value.Convert(schema, withDefaults);
   const validator = Compile(schema);
+  const problems: string[] = [];
   if (!validator.Check(converted)) {
-    const problems = [...validator.Errors(converted)].map((e) => {
-      const name = e.instancePath.replace(/^\//, '');
-      if (e.keyword === 'required') {
-        const missing = (e.params as { requiredProperties?: string[] }).requiredProperties ?? [];
-        return `${missing.join(', ')}: required but not set`;
-      }
-      return `${name}: ${e.message} (got ${JSON.stringify(env[name])})`;
-    });
-    throw new ConfigError(service, problems);
+    problems.push(
+      ...[...validator.Errors(converted)].map((e) => {
+        const name = e.instancePath.replace(/^\//, '');
+        if (e.keyword === 'required') {
+          const missing = (e.params as { requiredProperties?: string[] }).requiredProperties ?? [];
+          return `${missing.join(', ')}: required but not set`;
+        }
+        return `${name}: ${e.message} (got ${JSON.stringify(env[name])})`;
+      }),
+    );
   }
+  // How the Kafka security settings combine (and the files they name) is beyond a field's
+  // schema: checked here so every Kafka client refuses a bad combination at start-up, listed
+  // with the other problems. Skipped while a Kafka field itself is invalid.
+  if ('KAFKA_SECURITY_PROTOCOL' in schema.properties && !problems.some((p) => p.startsWith('KAFKA_'))) {
+    problems.push(...kafkaSecurityProblems(converted as Record<string, unknown>));
+  }
+  if (problems.length > 0) throw new ConfigError(service, problems);
   return converted as Type.Static<S>;
 }
 

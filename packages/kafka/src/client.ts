@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import {
   type Admin,
   Kafka,
@@ -22,7 +23,9 @@ export interface KafkaClientOptions {
   logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** SASL credentials, for the cluster's SASL_PLAINTEXT listeners (the secure profile). */
+  /** TLS to the brokers (true: the system's trusted CAs); kafkaClientOptions builds it from the config. */
+  ssl?: ConnectionOptions | boolean;
+  /** SASL login (PLAIN, SCRAM, OAUTHBEARER); kafkaClientOptions builds it from the config. */
   sasl?: SASLOptions;
 }
 
@@ -60,6 +63,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
           },
         }
       : {}),
+    ...(opts.ssl ? { ssl: opts.ssl } : {}),
     ...(opts.sasl ? { sasl: opts.sasl } : {}),
     connectionTimeout: opts.connectionTimeoutMs,
     requestTimeout: opts.requestTimeoutMs,

@@ -42,5 +42,16 @@ export {
 } from './errors.ts';
 export type { Health } from './health.ts';
 export { UNHEALTHY_AFTER_MS } from './health.ts';
+export type { MskIamOptions, MskSigner } from './msk-iam.ts';
+export { loadMskSigner, mskIamTokenProvider } from './msk-iam.ts';
 export type { TopicSpec } from './provision.ts';
 export { ProvisioningError, pipelineTopicSpecs, provisionDefaults, provisionTopics } from './provision.ts';
+export type { KafkaConfig, SecurityHooks } from './security.ts';
+export { kafkaClientOptions, kafkaConfigSchema, loadKafkaConfig, securityOptions } from './security.ts';
+export type { KafkaSecurityErrorCode } from './security-errors.ts';
+export {
+  diagnoseKafkaFailure,
+  KafkaSecurityError,
+  kafkaSecurityErrorCodes,
+  speaksTls,
+} from './security-errors.ts';

@@ -1,4 +1,4 @@
-import { env } from '@akaso/config';
+import { env, kafkaSecurityConfig } from '@akaso/config';
 import { tracingConfig } from '@akaso/observability';
 import Type from 'typebox';
 
@@ -12,6 +12,8 @@ export function serviceConfig(defaultPort: number, defaults: { dbPoolSize?: numb
     PORT: env.port(defaultPort),
     DATABASE_URL: env.url(),
     KAFKA_BROKERS: env.brokers(),
+    // TLS and SASL to a secured cluster (packages/config/src/kafka-security.ts).
+    ...kafkaSecurityConfig(),
     DB_POOL_SIZE: Type.Integer({ minimum: 1, default: defaults.dbPoolSize ?? 10 }),
     // The outbox relay waits this long after a write before publishing, to batch (0: at once).
     // 5 ms: in `pnpm bench` it lowered time-to-accept p99, end-to-end p99 and CPU per order.

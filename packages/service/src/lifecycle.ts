@@ -18,7 +18,9 @@ export async function retryStartup<T>(
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= attempts) throw err;
+      // An error that says retrying cannot help (refused credentials, an untrusted certificate)
+      // ends the start at once, with its own message.
+      if (attempt >= attempts || (err as { retriable?: unknown }).retriable === false) throw err;
       logger.warn({ attempt, err: (err as Error).message }, `${label} not ready, retrying`);
       await sleep(delayMs);
     }

@@ -1,20 +1,24 @@
 import { join } from 'node:path';
-import { createLogger, type Logger, parseBrokers } from '@akaso/config';
+import { createLogger, type KafkaSecuritySettings, type Logger } from '@akaso/config';
 import { allTopics } from '@akaso/contracts';
 import {
   createKafka,
   createProducer,
+  diagnoseKafkaFailure,
   type Kafka,
+  KafkaSecurityError,
+  kafkaClientOptions,
   type Producer,
   pipelineTopicSpecs,
   provisionTopics,
 } from '@akaso/kafka';
 import { migrateDatabase, retryStartup } from './lifecycle.ts';
 
-export interface RuntimeConfig {
+export interface RuntimeConfig extends KafkaSecuritySettings {
   DATABASE_URL: string;
-  KAFKA_BROKERS: string;
   LOG_LEVEL: string;
+  KAFKA_CONNECTION_TIMEOUT_MS?: number;
+  KAFKA_REQUEST_TIMEOUT_MS?: number;
 }
 
 export interface Runtime {
@@ -37,12 +41,16 @@ export async function startRuntime(
   { outbox = true }: { outbox?: boolean } = {},
 ): Promise<Runtime> {
   const logger = createLogger(service, config.LOG_LEVEL);
-  const kafka = createKafka({
+  const kafkaOptions = kafkaClientOptions(config, {
     clientId: service,
-    brokers: parseBrokers(config.KAFKA_BROKERS),
     logger,
     logLevel: 'warn',
+    ...(config.KAFKA_CONNECTION_TIMEOUT_MS
+      ? { connectionTimeoutMs: config.KAFKA_CONNECTION_TIMEOUT_MS }
+      : {}),
+    ...(config.KAFKA_REQUEST_TIMEOUT_MS ? { requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS } : {}),
   });
+  const kafka = createKafka(kafkaOptions);
   const producer = createProducer(kafka);
   await retryStartup(
     'postgresql',
@@ -53,15 +61,22 @@ export async function startRuntime(
     'kafka',
     async () => {
       const admin = kafka.admin();
-      await admin.connect();
       try {
+        await admin.connect();
         await provisionTopics(admin, pipelineTopicSpecs(allTopics));
+      } catch (err) {
+        // Refused credentials or an untrusted certificate stop the start with their cause.
+        throw (await diagnoseKafkaFailure(err, kafkaOptions)) ?? err;
       } finally {
         await admin.disconnect();
       }
     },
     logger,
-  );
+  ).catch((err: unknown) => {
+    if (err instanceof KafkaSecurityError)
+      logger.fatal({ code: err.code }, `cannot connect to Kafka: ${err.message}`);
+    throw err;
+  });
   await producer.connect();
   return { logger, kafka, producer };
 }

@@ -1,4 +1,4 @@
-import { env, loadConfig, loadConfigOrExit } from '@akaso/config';
+import { env, kafkaSecurityConfig, loadConfig, loadConfigOrExit } from '@akaso/config';
 import { tracingConfig } from '@akaso/observability';
 import Type from 'typebox';
 
@@ -6,6 +6,8 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: env.port(3400),
   KAFKA_BROKERS: env.brokers(),
+  // TLS and SASL to a secured cluster, as the services (packages/config/src/kafka-security.ts).
+  ...kafkaSecurityConfig(),
   // Base URLs of the service instances whose /metrics feed the funnel and outbox panels.
   SERVICE_URLS: Type.String({
     pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$',

@@ -1,5 +1,5 @@
 import { createLogger, parseBrokers } from '@akaso/config';
-import { createKafka } from '@akaso/kafka';
+import { createKafka, kafkaClientOptions } from '@akaso/kafka';
 import { handleShutdown, kafkaCheck } from '@akaso/service';
 import { buildApp } from './app.ts';
 import { createCollector } from './collector.ts';
@@ -9,14 +9,15 @@ const config = configOrExit();
 const logger = createLogger('dashboard', config.LOG_LEVEL);
 const brokers = parseBrokers(config.KAFKA_BROKERS);
 // Short timeouts: a snapshot about a broker that just died must come back in time to show it.
-const kafka = createKafka({
-  clientId: 'dashboard',
-  brokers,
-  logger,
-  logLevel: 'error',
-  connectionTimeoutMs: 1_000,
-  requestTimeoutMs: 5_000,
-});
+const kafka = createKafka(
+  kafkaClientOptions(config, {
+    clientId: 'dashboard',
+    logger,
+    logLevel: 'error',
+    connectionTimeoutMs: 1_000,
+    requestTimeoutMs: 5_000,
+  }),
+);
 const collector = createCollector({
   kafka,
   configuredBrokers: brokers,
