@@ -19,4 +19,14 @@ export const ConfigSchema = Type.Object({
   // connection). Waiting costs no CPU: as many as a batch holds (CONSUMER_MAX_BATCH, 200), so a
   // batch's mails go in one wave; with 50, a batch of 150 waited out three 100 ms waves.
   EMAIL_SEND_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1_000, default: 200 }),
+  // Bound on one mail's SMTP transaction, waiting for a pooled connection included: a server that
+  // stops answering fails the send (transient, retried) instead of holding the batch.
+  SMTP_SEND_TIMEOUT_MS: env.ms(30_000),
+  // How long a claimed (order, kind) stays its claimer's: no other instance sends it meanwhile,
+  // and once it runs out (the claimer died) another may. Must outlast the longest send,
+  // SMTP_LATENCY_MS + SMTP_SEND_TIMEOUT_MS: checked at start-up.
+  EMAIL_CLAIM_LEASE_MS: env.ms(60_000),
+  // A recipient the SMTP server keeps refusing (4xx) for longer than this is dead-lettered with
+  // the server's answer; a permanent refusal (5xx) at once.
+  EMAIL_REFUSED_MAX_MS: env.ms(600_000),
 });

@@ -19,6 +19,7 @@ await runService({
       port: config.SMTP_PORT,
       secure: config.SMTP_SECURE,
       size: config.SMTP_POOL_SIZE,
+      sendTimeoutMs: config.SMTP_SEND_TIMEOUT_MS,
     });
     const email = createEmailService({
       pool,
@@ -26,6 +27,9 @@ await runService({
       from: config.MAIL_FROM,
       latencyMs: config.SMTP_LATENCY_MS,
       concurrency: config.EMAIL_SEND_CONCURRENCY,
+      sendTimeoutMs: config.SMTP_SEND_TIMEOUT_MS,
+      leaseMs: config.EMAIL_CLAIM_LEASE_MS,
+      refusedMaxMs: config.EMAIL_REFUSED_MAX_MS,
       onSent: metrics.email,
     });
     return {

@@ -1,12 +1,15 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { isTransient } from '@akaso/kafka';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSmtpPool } from './smtp-pool.ts';
 
-/** Just enough SMTP to exercise the pool: counts connections, refuses "reject@" recipients. */
+/**
+ * Just enough SMTP to exercise the pool: counts connections, refuses "reject@" recipients, never
+ * answers the end of a mail to "hang@" (a server that stopped answering).
+ */
 function smtpServer() {
   const sockets = new Set<Socket>();
-  const state = { opened: 0, maxOpen: 0, mails: 0 };
+  const state = { opened: 0, maxOpen: 0, mails: 0, hung: 0 };
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     state.opened++;
@@ -14,6 +17,7 @@ function smtpServer() {
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     let data = false;
+    let hang = false;
     let buffer = '';
     socket.write('220 test ESMTP\r\n');
     socket.on('data', (chunk) => {
@@ -24,6 +28,10 @@ function smtpServer() {
           if (end < 0) return;
           buffer = buffer.slice(end + 5);
           data = false;
+          if (hang) {
+            state.hung++;
+            continue;
+          }
           state.mails++;
           socket.write('250 queued\r\n');
           continue;
@@ -34,7 +42,10 @@ function smtpServer() {
         buffer = buffer.slice(eol + 2);
         if (line.startsWith('EHLO')) socket.write('250-test\r\n250 8BITMIME\r\n');
         else if (line.startsWith('RCPT') && line.includes('REJECT@')) socket.write('550 no such user\r\n');
-        else if (line.startsWith('DATA')) {
+        else if (line.startsWith('RCPT') && line.includes('HANG@')) {
+          hang = true;
+          socket.write('250 ok\r\n');
+        } else if (line.startsWith('DATA')) {
           data = true;
           socket.write('354 go on\r\n');
         } else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
@@ -71,7 +82,7 @@ describe('SMTP pool', () => {
   it('sends every mail over at most `size` connections, reusing them', async () => {
     const server = smtpServer();
     const port = await server.listen();
-    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 3 });
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 3, sendTimeoutMs: 30_000 });
     closers.push(server.close, pool.close);
     await Promise.all(Array.from({ length: 40 }, () => pool.send(envelope(), raw)));
     expect(server.state.mails).toBe(40);
@@ -82,7 +93,7 @@ describe('SMTP pool', () => {
   it('replaces connections the server hung up on, without losing their slots', async () => {
     const server = smtpServer();
     const port = await server.listen();
-    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 2 });
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 2, sendTimeoutMs: 30_000 });
     closers.push(server.close, pool.close);
     await Promise.all(Array.from({ length: 6 }, () => pool.send(envelope(), raw)));
     server.dropAll();
@@ -96,7 +107,7 @@ describe('SMTP pool', () => {
     const first = smtpServer();
     const port = await first.listen();
     await first.close();
-    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 2 });
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 2, sendTimeoutMs: 30_000 });
     closers.push(pool.close);
     const err = await pool.send(envelope(), raw).catch((e: unknown) => e);
     // nodemailer's code for a refused connection (ECONNREFUSED underneath).
@@ -112,7 +123,7 @@ describe('SMTP pool', () => {
   it('passes a refused recipient on as a permanent error and keeps its slot free', async () => {
     const server = smtpServer();
     const port = await server.listen();
-    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1 });
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1, sendTimeoutMs: 30_000 });
     closers.push(server.close, pool.close);
     const err = await pool.send(envelope('reject@y.example'), raw).catch((e: unknown) => e);
     expect(err).toMatchObject({ responseCode: 550 });
@@ -121,10 +132,34 @@ describe('SMTP pool', () => {
     expect(server.state.mails).toBe(1);
   });
 
+  it('gives up on a send past its timeout and frees its slot', async () => {
+    const server = smtpServer();
+    const port = await server.listen();
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1, sendTimeoutMs: 5_000 });
+    closers.push(server.close, pool.close);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const hung = pool.send(envelope('hang@y.example'), raw).catch((e: unknown) => e);
+      await vi.waitFor(() => expect(server.state.hung).toBe(1), { interval: 5 });
+      vi.advanceTimersByTime(4_999);
+      await Promise.resolve();
+      expect(await Promise.race([hung, 'pending'])).toBe('pending');
+      vi.advanceTimersByTime(1);
+      // A transient error, and the pool's only connection is free for the next mail.
+      const err = await hung;
+      expect(err).toMatchObject({ code: 'ETIMEDOUT' });
+      expect(isTransient(err)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+    await pool.send(envelope(), raw);
+    expect(server.state.mails).toBe(1);
+  });
+
   it('refuses sends once closed', async () => {
     const server = smtpServer();
     const port = await server.listen();
-    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1 });
+    const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1, sendTimeoutMs: 30_000 });
     closers.push(server.close);
     await pool.send(envelope(), raw);
     await pool.close();

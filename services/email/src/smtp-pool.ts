@@ -24,6 +24,12 @@ export interface SmtpPoolOptions {
   secure: boolean;
   /** Connections open at most. */
   size: number;
+  /**
+   * Bound on one send, waiting for a connection included. Past it the connection is closed
+   * mid-transaction (the server drops a mail whose DATA did not end), so a send never outlives
+   * it: the email service's claim lease is sized on this bound.
+   */
+  sendTimeoutMs: number;
 }
 
 export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
@@ -91,24 +97,55 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
     }
   }
 
-  async function send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<void> {
-    const c = await acquire();
-    try {
-      await new Promise<void>((resolve, reject) =>
-        c.send(envelope, raw, (err) => (err ? reject(err) : resolve())),
-      );
-    } catch (err) {
-      c.close();
-      open--;
-      wake();
-      throw err;
-    }
+  /** A connection back to the pool after a mail went through. */
+  function release(c: SMTPConnection) {
     if (closed) {
       c.quit();
       open--;
     } else {
       idle.push(c);
       wake();
+    }
+  }
+
+  async function send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            Object.assign(new Error(`SMTP send timed out after ${opts.sendTimeoutMs} ms`), {
+              code: 'ETIMEDOUT',
+            }),
+          ),
+        opts.sendTimeoutMs,
+      );
+    });
+    expired.catch(() => {});
+    try {
+      const acquiring = acquire();
+      let c: SMTPConnection;
+      try {
+        c = await Promise.race([acquiring, expired]);
+      } catch (err) {
+        // Timed out waiting: the connection, when it comes, goes back to the pool unused.
+        acquiring.then(release, () => {});
+        throw err;
+      }
+      try {
+        await Promise.race([
+          new Promise<void>((resolve, reject) => c.send(envelope, raw, (e) => (e ? reject(e) : resolve()))),
+          expired,
+        ]);
+      } catch (err) {
+        c.close();
+        open--;
+        wake();
+        throw err;
+      }
+      release(c);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
