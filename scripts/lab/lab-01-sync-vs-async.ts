@@ -54,7 +54,7 @@ export const lab: Lab = {
         syncRun.timeToAccept.p50Ms >= Number(labLatency.PAYMENT_LATENCY_MS),
         `sync p50 ${syncRun.timeToAccept.p50Ms} ms ≥ ${labLatency.PAYMENT_LATENCY_MS} ms`,
       );
-      // Relative, with a wide margin: async usually answers 10-50x sooner here.
+      // Relative, with a wide margin: async answers many times sooner, so 2x holds on a busy machine.
       report.check(
         'async answers well before sync',
         asyncRun.timeToAccept.p50Ms * 2 <= syncRun.timeToAccept.p50Ms,

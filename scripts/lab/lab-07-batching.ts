@@ -61,7 +61,7 @@ export const lab: Lab = {
         median(batchLatencies).toFixed(1),
       );
       report.figure('requests to the brokers (approx.)', `${count} vs ${count / batchSize} produce calls`);
-      // Relative, with a wide margin: batching usually wins by 10-50x; 2x is the bar.
+      // Relative, with a wide margin: batching wins many times over, so 2x holds on a busy machine.
       report.check(
         'batching multiplies throughput',
         rate(batchMs) >= 2 * rate(singleMs),

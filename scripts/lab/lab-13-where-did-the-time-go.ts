@@ -27,7 +27,7 @@ interface TracedOrder {
  * The order's trace once Jaeger holds its whole path: every span from POST /orders down to the
  * confirmation mail, and the card charge on it. Each service sends its spans in its own batches
  * (about every second), so the mail can be in Jaeger before order-api's publish that caused it;
- * read then, the chain was two email spans (a CI run's "longest hop: email smtp send 8 ms").
+ * read then, the chain holds only the email spans and the lab would name the wrong hop.
  */
 async function readTrace(orderId: string): Promise<TracedOrder | null> {
   const res = await fetch(`${labStack.api}/orders/${orderId}`);

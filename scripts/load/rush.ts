@@ -165,8 +165,8 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
   let last = 0;
   let lastProgress = 0;
   while (true) {
-    // The last slice is counted up to the end too: a flat 1,500/s for 30 s offers 45,000, not
-    // the 44,994 that stopping at the first tick past the end gave.
+    // The last slice is counted up to the end too, so a flat rate offers exactly rate × duration:
+    // stopping at the first tick past the end would leave the run a few arrivals short.
     const now = Math.min(performance.now() - start, end);
     owed += (rateAt(opts.stages, (last + now) / 2000, opts.startRps) * (now - last)) / 1000;
     last = now;

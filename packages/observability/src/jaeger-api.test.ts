@@ -97,8 +97,8 @@ describe('confirmationPath', () => {
     expect(path.charge.spanId).toBe('charge');
   });
 
-  // The CI failure: email's spans were in Jaeger, order-api's `send order-status` not yet. Read
-  // then, the chain was two email spans and its longest hop the 8 ms SMTP send.
+  // Spans arrive in each service's own batches: email's can be in Jaeger before order-api's
+  // `send order-status`. Read then, the chain would hold only the email spans.
   it('is incomplete while a span between the mail and the root has not reached Jaeger', () => {
     const early = orderTrace().filter((s) => s.spanId !== 'sos');
     expect(confirmationPath(early)).toEqual({
