@@ -128,8 +128,8 @@ export function checkProviderCharges(
 }
 
 /**
- * Math.min or Math.max over a list of any length: spread into one call, 45,000 orders and their
- * 90,000 mails (the bench's API-alone run) overflowed the call stack.
+ * Math.min or Math.max over a list of any length: spread into one call, a list as long as the
+ * bench's API-alone run overflows the call stack.
  */
 export const extreme = (f: (...xs: number[]) => number, xs: number[]): number =>
   xs.reduce((acc, x) => f(acc, x), f());
@@ -172,8 +172,8 @@ interface MailSummary {
 
 /**
  * The run's messages in the SMTP sink: Mailpit's list, newest first, read back to the run's
- * start and kept by recipient. Not its search, which scans every stored message (about a second
- * per call once a workshop machine holds 100,000 mails): paged every second while mails still
+ * start and kept by recipient. Not its search, which scans every stored message (slower with every
+ * mail a workshop machine keeps): paged every second while mails still
  * arrived, it made the sink the stack's largest CPU user during a bench and slowed the very drain
  * it waited for. Mails that arrive while paging shift the pages: keyed by message id.
  */

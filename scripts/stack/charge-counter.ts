@@ -18,9 +18,9 @@
  * knows the run's charges. History is bounded: calls older than 6 hours are dropped at start
  * (the file is rewritten without them) and once an hour (a rush is audited when it ends, or soon
  * after with `pnpm rush-audit`; a run older than that has no provider record left), and a reader asks for the calls since a
- * time (`?since=`, the audit: its run's first order) or of given orders (`?orderId=`). Before,
- * every call ever made was kept and served whole: after a few days of benches 1.2 million calls,
- * 900 MB of heap, and every audit serialized all of them inside `pnpm bench`'s CPU window.
+ * time (`?since=`, the audit: its run's first order) or of given orders (`?orderId=`): kept and
+ * served whole, the history would grow without bound, and every audit would serialize all of it
+ * inside `pnpm bench`'s CPU window.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, type IncomingMessage, request, type Server } from 'node:http';
@@ -194,7 +194,7 @@ export function createChargeCounter(opts: ChargeCounterOptions): { server: Serve
     const upstream = request(
       {
         // Kept-alive connections: a fresh one per charge cost the counter and stripe-mock a TCP
-        // handshake and an accept each (0.5 ms of CPU per order between them in `pnpm bench`).
+        // handshake and an accept each.
         agent: upstreamAgent,
         host: opts.upstream.host,
         port: opts.upstream.port,

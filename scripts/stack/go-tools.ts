@@ -21,9 +21,8 @@ const versions = readVersions();
  * The Go runtime of the two stand-ins (the SMTP sink, the card provider), sized for a light
  * server on a 2-core machine shared with the whole stack: one P (no idle threads spinning and
  * stealing work: scheduler wake-ups were the top of Mailpit's `perf` profile under a rush), and
- * the collector run by a memory limit instead of by heap growth (each holds up to ~250 MB).
- * Measured in `pnpm bench --rate 200 --hold 30 --realistic --modes async`, CPU ms per order:
- * Mailpit 1.60 → 1.34 (one P, GOGC=200) → 1.12 (this), stripe-mock 0.40 → 0.30 → 0.23.
+ * the collector run by a memory limit instead of by heap growth. What each step saved per order
+ * is in docs/performance.md ("The Go stand-ins").
  * docker-compose.yml sets the same.
  */
 export const standInGoEnv = { GOMAXPROCS: '1', GOGC: 'off', GOMEMLIMIT: '256MiB' } as const;
@@ -100,8 +99,7 @@ export async function startMailpit(reporter: Reporter): Promise<void> {
       '--database',
       join(dir, 'mailpit.db'),
       // A workshop sends thousands of mails: keep the newest 100,000 rather than the default 500,
-      // but not all of them: Mailpit's CPU per mail grows with what it stores (0.42 ms on an empty
-      // store, 1.2 ms holding 420,000 mails, in `pnpm bench` after a few days of benches).
+      // but not all of them: Mailpit's CPU per mail grows with what it stores (docs/performance.md).
       '--max',
       '100000',
       '--disable-version-check',

@@ -115,11 +115,11 @@ export function serverProperties(node: KafkaNode): string {
     // Thread pools sized for 2 cores shared by three brokers (defaults: 3 network, 8 io).
     'num.network.threads': 2,
     'num.io.threads': 4,
-    // Followers fetch every 100 ms rather than at once on each write: each produce (and offset
-    // commit) used to wake both followers of its leader, so half of the requests the brokers
-    // served under a rush were replication fetches of a message or two. Batched this way the three
-    // brokers spent 2.4 instead of 3.6 ms of CPU per order in `pnpm bench --rate 200 --realistic`;
-    // an acks=all write waits up to 100 ms more for its followers. Also in docker-compose.yml.
+    // Followers fetch in batches, every 100 ms, rather than at once on each write: otherwise each
+    // produce (and offset commit) wakes both followers of its leader, and under a rush most of the
+    // brokers' requests are replication fetches of a message or two. The price: an acks=all write
+    // waits up to 100 ms more for its followers. Figures in docs/performance.md. Also in
+    // docker-compose.yml.
     'replica.fetch.min.bytes': 65_536,
     'replica.fetch.wait.max.ms': 100,
     'num.partitions': 1,
@@ -179,12 +179,11 @@ export async function startKafkaNode(node: KafkaNode, reporter: Reporter): Promi
     [
       `-Xms${kafka.heap.min}`,
       `-Xmx${kafka.heap.max}`,
-      // Sized for a 2-core machine, each measured in `pnpm bench --rate 200 --realistic` (warm):
+      // Sized for a 2-core machine that runs the whole stack (figures in docs/performance.md):
       // - the serial collector: with a heap this small its pauses stay short, and it spends less
-      //   CPU than G1's concurrent threads (brokers 5.11 → 4.71 ms CPU per order);
-      // - the C1 compiler only: C2 kept compiling for minutes (44 s of CPU per broker during one
-      //   2.5-minute bench, against 1.4 s for C1), far more than its faster code saved: brokers
-      //   4.62 → 3.47 ms per order, end-to-end p99 18.7 → 12.0 s at the same load.
+      //   CPU than G1's concurrent threads;
+      // - the C1 compiler only: C2 keeps compiling for minutes after a start, which costs more CPU
+      //   than its faster code saves on a machine this size.
       // AKASO_KAFKA_JVM_OPTS replaces both, to compare.
       ...(process.env.AKASO_KAFKA_JVM_OPTS?.split(' ').filter(Boolean) ?? [
         '-XX:+UseSerialGC',
