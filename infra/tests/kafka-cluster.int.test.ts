@@ -10,6 +10,7 @@ import {
   describeClusterState,
   type Kafka,
 } from '@akaso/kafka';
+import { bootstrapServers, kafka as topology } from '@akaso/stack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   kafkaHealth,
@@ -19,7 +20,6 @@ import {
   waitForExit,
 } from '../../scripts/stack/kafka.ts';
 import { capture, silentReporter, waitFor } from '../../scripts/stack/proc.ts';
-import { bootstrapServers, kafka as topology } from '../../scripts/stack/topology.ts';
 
 const topic = `it.cluster.${randomUUID()}`;
 const partitions = 6;

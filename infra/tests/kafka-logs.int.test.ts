@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { host, kafka } from '@akaso/stack-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { libDir, nodeDir } from '../../scripts/stack/kafka.ts';
 import { repoRoot } from '../../scripts/stack/paths.ts';
-import { host, kafka } from '../../scripts/stack/topology.ts';
 
 // Issue 13: the README sends users to server.log to watch a failover, so it must not be empty.
 describe('the local brokers log through log4j2', () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { host, mailpit, postgres, postgresUrl, stripeMock } from '@akaso/stack-client';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { host, mailpit, postgres, postgresUrl, stripeMock } from '../../scripts/stack/topology.ts';
 
 describe('PostgreSQL', () => {
   it('is a real PostgreSQL 18 server with one database per service', async () => {

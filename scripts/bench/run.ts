@@ -39,6 +39,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { groupTopics } from '@akaso/contracts';
 import { createKafka, kafkaClientOptions, loadKafkaConfig } from '@akaso/kafka';
+import {
+  apiUrl,
+  auditTarget,
+  bootstrapServers,
+  host,
+  mailpitUrl,
+  postgresServerUrl,
+  serviceBasePorts,
+} from '@akaso/stack-client';
 import { setStock, stock } from '@akaso/testkit';
 import pg from 'pg';
 import { auditRun } from '../load/audit.ts';
@@ -55,15 +64,6 @@ import {
   stopServices,
 } from '../stack/services.ts';
 import { startStack } from '../stack/stack.ts';
-import {
-  apiUrl,
-  auditTarget,
-  bootstrapServers,
-  host,
-  mailpitUrl,
-  postgresServerUrl,
-  serviceBasePorts,
-} from '../stack/topology.ts';
 
 const { values } = parseArgs({
   options: {

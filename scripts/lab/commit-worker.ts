@@ -10,12 +10,12 @@ import {
   commitPolicyFromEnv,
   createConsumerRunner,
   createKafka,
+  createProducer,
   kafkaClientOptions,
   loadKafkaConfig,
-  createProducer,
   perDelivery,
 } from '@akaso/kafka';
-import { bootstrapServers } from '../stack/topology.ts';
+import { bootstrapServers } from '@akaso/stack-client';
 
 function need(name: string): string {
   const v = process.env[name];

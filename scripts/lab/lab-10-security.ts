@@ -7,10 +7,10 @@ import {
   type Kafka,
   ResourcePatternTypes,
 } from '@akaso/kafka';
+import { bootstrapServers, secureBootstrapServers } from '@akaso/stack-client';
 import { libDir } from '../stack/kafka.ts';
 import { repoRoot } from '../stack/paths.ts';
 import { capture } from '../stack/proc.ts';
-import { bootstrapServers, secureBootstrapServers } from '../stack/topology.ts';
 import { ensureLabTopic, type Lab, labId, labKafka, until, withAdmin, withProducer } from './lab.ts';
 
 /** The secured topic: it carries ACLs, so only the principals named there may use it. */

@@ -17,27 +17,11 @@ import {
 
 export type { Kafka } from '@akaso/kafka';
 
+import { stackAddresses } from '@akaso/stack-client';
 import { type AuditReport, auditRun } from '../load/audit.ts';
 
-import {
-  apiUrl,
-  bootstrapServers,
-  chargeCounterUrl,
-  jaegerUrl,
-  mailpitUrl,
-  postgresServerUrl,
-} from '../stack/topology.ts';
-
-export const labStack = {
-  api: process.env.AKASO_API_URL ?? apiUrl,
-  mailpit: process.env.AKASO_MAILPIT_URL ?? mailpitUrl,
-  /** Jaeger's UI and HTTP API (compose: http://localhost:16686). */
-  jaeger: process.env.AKASO_JAEGER_URL ?? jaegerUrl,
-  postgres: process.env.AKASO_POSTGRES_URL ?? postgresServerUrl,
-  brokers: process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers,
-  /** The local stack's charge counter (none under compose: set AKASO_CHARGES_URL= to skip it). */
-  chargesUrl: process.env.AKASO_CHARGES_URL ?? chargeCounterUrl,
-};
+/** The stack a lab drives: the local one unless the environment names another (compose). */
+export const labStack = stackAddresses;
 
 /** Audits a lab's rush against the lab stack, and reports where its orders ended up. */
 export async function auditLabRun(
@@ -50,7 +34,7 @@ export async function auditLabRun(
     postgresUrl: labStack.postgres,
     mailpitUrl: labStack.mailpit,
     brokers: labStack.brokers,
-    chargesUrl: labStack.chargesUrl || undefined,
+    chargesUrl: labStack.charges || undefined,
     drainTimeoutMs,
   });
   report.figure(

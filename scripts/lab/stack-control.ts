@@ -9,9 +9,9 @@ import { killKafkaNode, nodeName, startKafkaNode, waitForExit } from '../stack/k
 /** One part at a time, as `pnpm stack stop|start|restart|kill <part>` (PostgreSQL, Mailpit, …). */
 export { killPart, restartPart, startPart, stopPart } from '../stack/control.ts';
 
+import { kafka as topology } from '@akaso/stack-client';
 import { runningPid, silentReporter, stopProcess } from '../stack/proc.ts';
 import { instanceName, type ServiceName, startServiceInstance } from '../stack/services.ts';
-import { kafka as topology } from '../stack/topology.ts';
 import { type Kafka, until, withAdmin } from './lab.ts';
 
 export const pipelineTopics = allTopics.flatMap((t) => [t, dlqTopic(t)]);

@@ -1,6 +1,6 @@
+import type { ChargeCall } from '@akaso/stack-client';
 import { describe, expect, it } from 'vitest';
-import type { ChargeCall } from '../stack/charge-counter.ts';
-import { checkProviderCharges, extreme, mailKind } from './audit.ts';
+import { checkProviderCharges, extreme } from './audit.ts';
 
 const charge = (orderId: string, over: Partial<ChargeCall> = {}): ChargeCall => ({
   at: '2026-12-24T12:00:00.000Z',
@@ -81,19 +81,6 @@ describe('the audit at the card provider', () => {
 
   it('leaves orders still in flight to the terminal-state check', () => {
     expect(checkProviderCharges([{ id: 'p1', status: 'reserved' }], [charge('p1')]).violations).toEqual([]);
-  });
-});
-
-describe('mailKind', () => {
-  it('tells the three mails apart by subject', () => {
-    expect(
-      [
-        'Receipt for your order 1234abcd',
-        'Your order 1234abcd is confirmed',
-        'Your order 1234abcd could not be completed',
-        'Hello',
-      ].map(mailKind),
-    ).toEqual(['receipt', 'confirmation', 'rejection', 'other']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { allTopics, dlqTopic, orderRef } from '@akaso/contracts';
 import { createKafka, withAdmin } from '@akaso/kafka';
+import { type ChargeCall, chargesOf, mailKind, readChargeCalls } from '@akaso/stack-client';
 import pg from 'pg';
-import { type ChargeCall, chargesOf, chargesPath } from '../stack/charge-counter.ts';
 
 /**
  * Checks a finished run against the databases, the topics and the SMTP sink. Nothing lost,
@@ -134,16 +134,6 @@ export function checkProviderCharges(
 export const extreme = (f: (...xs: number[]) => number, xs: number[]): number =>
   xs.reduce((acc, x) => f(acc, x), f());
 
-/** The calls the charge counter recorded since `sinceMs` (a run's: from its first order on). */
-export async function readChargeCalls(chargesUrl: string, sinceMs: number): Promise<ChargeCall[]> {
-  const since = encodeURIComponent(new Date(sinceMs).toISOString());
-  const res = await fetch(`${chargesUrl}${chargesPath}?since=${since}`, {
-    signal: AbortSignal.timeout(30_000),
-  });
-  if (!res.ok) throw new Error(`${chargesUrl}${chargesPath} answered ${res.status}`);
-  return ((await res.json()) as { calls: ChargeCall[] }).calls;
-}
-
 async function query<T extends pg.QueryResultRow>(
   url: string,
   sql: string,
@@ -218,16 +208,6 @@ export const deadLettersAdded = (before: Record<string, number>, after: Record<s
       .map(([t, n]) => [t, n - (before[t] ?? 0)] as const)
       .filter(([, n]) => n > 0),
   );
-
-/** What a mail is, from its subject (the email service's templates). */
-export const mailKind = (subject: string): 'receipt' | 'confirmation' | 'rejection' | 'other' =>
-  subject.startsWith('Receipt')
-    ? 'receipt'
-    : subject.includes('is confirmed')
-      ? 'confirmation'
-      : subject.includes('could not be completed')
-        ? 'rejection'
-        : 'other';
 
 export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   const log = opts.log ?? (() => {});

@@ -12,25 +12,22 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { chargeCounterUrl, stackAddresses } from '@akaso/stack-client';
 import { runningPid } from '../stack/proc.ts';
-import {
-  apiUrl,
-  bootstrapServers,
-  chargeCounterUrl,
-  mailpitUrl,
-  postgresServerUrl,
-} from '../stack/topology.ts';
 import { auditRun } from './audit.ts';
 import { runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
 
 const stackDefaults = {
-  postgresUrl: process.env.AKASO_POSTGRES_URL ?? postgresServerUrl,
-  mailpitUrl: process.env.AKASO_MAILPIT_URL ?? mailpitUrl,
-  brokers: process.env.KAFKA_BROKERS?.split(',') ?? bootstrapServers,
-  // The local stack counts the charges reaching the card provider; compose has no counter.
+  postgresUrl: stackAddresses.postgres,
+  mailpitUrl: stackAddresses.mailpit,
+  brokers: stackAddresses.brokers,
+  // The local stack counts the charges reaching the card provider (when its counter runs); compose
+  // has no counter. Another address given (AKASO_CHARGES_URL) is taken as it is, empty for none.
   chargesUrl:
-    process.env.AKASO_CHARGES_URL ?? (runningPid('charge-counter') !== null ? chargeCounterUrl : undefined),
+    stackAddresses.charges !== chargeCounterUrl || runningPid('charge-counter') !== null
+      ? stackAddresses.charges || undefined
+      : undefined,
 };
 
 const [command, ...rest] = process.argv.slice(2);
@@ -43,7 +40,7 @@ const { values, positionals } = parseArgs({
     ramp: { type: 'string' },
     users: { type: 'string', default: '2000' },
     mode: { type: 'string', default: 'async' },
-    url: { type: 'string', default: process.env.AKASO_API_URL ?? apiUrl },
+    url: { type: 'string', default: stackAddresses.api },
     seed: { type: 'string', default: '1' },
     'no-audit': { type: 'boolean', default: false },
     json: { type: 'string' },

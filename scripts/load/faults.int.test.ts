@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { apiUrl, auditTarget, bootstrapServers } from '@akaso/stack-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killPart, restartPart, startPart, stopPart } from '../stack/control.ts';
-import { apiUrl, auditTarget, bootstrapServers } from '../stack/topology.ts';
 import { type AuditReport, auditRun, deadLetterCounts, deadLettersAdded } from './audit.ts';
 import { type RushResult, runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';

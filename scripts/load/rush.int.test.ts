@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { apiUrl, auditTarget, chargeCounterUrl } from '@akaso/stack-client';
 import { describe, expect, it } from 'vitest';
-import { apiUrl, auditTarget, chargeCounterUrl } from '../stack/topology.ts';
 import { auditRun } from './audit.ts';
 import { runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';

@@ -25,32 +25,17 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
+import {
+  type ChargeCall,
+  type ChargeOutcome,
+  chargeCounter,
+  chargeCounterUrl,
+  chargesPath,
+  host,
+  stripeMock,
+} from '@akaso/stack-client';
 import { dataDir } from './paths.ts';
 import { logFile, portOpen, type Reporter, runningPid, startDetached, stopProcess, waitFor } from './proc.ts';
-import { chargeCounter, chargeCounterUrl, host, stripeMock } from './topology.ts';
-
-/** What the provider's answer means for the customer's card. */
-export type ChargeOutcome =
-  | 'succeeded'
-  | 'declined'
-  | 'refused'
-  | 'error'
-  /** The provider could not be reached: nothing was charged. */
-  | 'unreachable'
-  /** The request reached the provider but its answer was lost: it may have charged. */
-  | 'lost';
-
-export interface ChargeCall {
-  at: string;
-  /** The Idempotency-Key header, or null when the call carried none (every such call is a charge). */
-  key: string | null;
-  orderId: string | null;
-  outcome: ChargeOutcome;
-  httpStatus: number | null;
-  paymentIntentId: string | null;
-}
-
-export const chargesPath = '/__akaso/charges';
 
 export function outcomeOf(httpStatus: number | null): ChargeOutcome {
   if (httpStatus === null) return 'unreachable';
@@ -69,27 +54,6 @@ export function orderIdOf(body: string): string | null {
 /** Is this request a charge (creating a PaymentIntent, which the service confirms at once)? */
 export const isCharge = (method: string | undefined, url: string | undefined) =>
   method === 'POST' && (url ?? '').split('?')[0] === '/v1/payment_intents';
-
-/**
- * The charges among one order's calls. A charge is an idempotency key the provider answered with
- * success: Stripe dedupes calls under one key (it returns the first PaymentIntent), so retries
- * and redeliveries under it cost nothing, while each further key is a further charge; a call
- * without a key cannot be deduped and is a charge of its own. A call whose answer was lost may
- * have charged (`maybe`, the keys not otherwise charged).
- */
-export function chargesOf(calls: ChargeCall[]): { charged: string[]; maybe: string[]; deduplicated: number } {
-  const charged: string[] = [];
-  const lost: string[] = [];
-  let deduplicated = 0;
-  calls.forEach((call, i) => {
-    const key = call.key ?? `(no idempotency key, call ${i + 1})`;
-    if (call.outcome === 'succeeded') {
-      if (charged.includes(key)) deduplicated++;
-      else charged.push(key);
-    } else if (call.outcome === 'lost' && !lost.includes(key)) lost.push(key);
-  });
-  return { charged, maybe: lost.filter((k) => !charged.includes(k)), deduplicated };
-}
 
 export function loadCalls(file: string): ChargeCall[] {
   if (!existsSync(file)) return [];

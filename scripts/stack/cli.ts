@@ -1,9 +1,9 @@
+import { kafka } from '@akaso/stack-client';
 import { killPart, parsePart, partName, partNames, restartPart, startPart, stopPart } from './control.ts';
 import { killKafkaNode, startKafkaNode } from './kafka.ts';
 import { consoleReporter } from './proc.ts';
 import { defaultScale, type ServiceName, serviceNames } from './services.ts';
 import { formatTable, stackStatus, startStack, stopStack, wipeStack } from './stack.ts';
-import { kafka } from './topology.ts';
 
 const usage = `usage: pnpm stack <command>
   start [--scale payment=3 ...] [--infra-only]

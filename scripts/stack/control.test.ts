@@ -1,6 +1,6 @@
+import { fetchRefuses, serviceBasePorts } from '@akaso/stack-client';
 import { describe, expect, it } from 'vitest';
 import { parsePart, partName } from './control.ts';
-import { fetchRefuses, serviceBasePorts } from './topology.ts';
 
 describe('parsePart', () => {
   it('names every part as `pnpm stack status` prints it', () => {

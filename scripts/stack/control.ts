@@ -3,13 +3,14 @@
  * need to break and mend it (`pnpm stack stop postgres`, `pnpm stack kill payment-1`, …).
  * Every operation is the real thing: pg_ctl stops the real server, a SIGKILL is a SIGKILL.
  */
+
+import { kafka } from '@akaso/stack-client';
 import { startChargeCounter, stopChargeCounter } from './charge-counter.ts';
 import { startJaeger, startMailpit, startStripeMock } from './go-tools.ts';
 import { killKafkaNode, startKafkaNode, waitForExit } from './kafka.ts';
 import { restartPostgres, startPostgres, stopPostgres } from './postgres.ts';
 import { type Reporter, runningPid, signal, silentReporter, stopProcess } from './proc.ts';
 import { instanceName, type ServiceName, serviceNames, startServiceInstance } from './services.ts';
-import { kafka } from './topology.ts';
 
 export type Part =
   | { kind: 'postgres' }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { host, jaeger, jaegerUrl, mailpit, stripeMock } from '@akaso/stack-client';
 import { cacheDir, dataDir, readVersions } from './paths.ts';
 import {
   logFile,
@@ -13,7 +14,6 @@ import {
   waitFor,
   withProgress,
 } from './proc.ts';
-import { host, jaeger, jaegerUrl, mailpit, stripeMock } from './topology.ts';
 
 const versions = readVersions();
 

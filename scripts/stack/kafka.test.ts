@@ -1,6 +1,6 @@
+import { controllerQuorumVoters, kafka } from '@akaso/stack-client';
 import { describe, expect, it } from 'vitest';
 import { serverProperties } from './kafka.ts';
-import { controllerQuorumVoters, kafka } from './topology.ts';
 
 function parse(text: string): Map<string, string> {
   return new Map(

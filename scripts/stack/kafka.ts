@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka, describeClusterState } from '@akaso/kafka';
+import { bootstrapServers, controllerQuorumVoters, host, type KafkaNode, kafka } from '@akaso/stack-client';
 import { cacheDir, dataDir, readVersions, repoRoot } from './paths.ts';
 import {
   capture,
@@ -16,7 +17,6 @@ import {
   waitFor,
   withProgress,
 } from './proc.ts';
-import { bootstrapServers, controllerQuorumVoters, host, type KafkaNode, kafka } from './topology.ts';
 
 const versions = readVersions();
 export const kafkaVersion = versions.KAFKA_VERSION;

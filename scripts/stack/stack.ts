@@ -1,4 +1,17 @@
 import { rmSync } from 'node:fs';
+import {
+  bootstrapServers,
+  chargeCounter,
+  chargeCounterUrl,
+  host,
+  jaeger,
+  jaegerUrl,
+  kafka,
+  mailpit,
+  postgres,
+  postgresUrl,
+  stripeMock,
+} from '@akaso/stack-client';
 import { chargeCounterLog, startChargeCounter, stopChargeCounter } from './charge-counter.ts';
 import {
   goToolLogs,
@@ -22,19 +35,6 @@ import {
   startServices,
   stopServices,
 } from './services.ts';
-import {
-  bootstrapServers,
-  chargeCounter,
-  chargeCounterUrl,
-  host,
-  jaeger,
-  jaegerUrl,
-  kafka,
-  mailpit,
-  postgres,
-  postgresUrl,
-  stripeMock,
-} from './topology.ts';
 
 /**
  * Brings up every real part the pipeline needs, reusing whatever is already healthy.

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { postgresUrl } from '@akaso/stack-client';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresUrl } from '../../../scripts/stack/topology.ts';
 import { checksum, MigrationError, migrate, schemaDrift } from '../src/index.ts';
 import { PrismaClient } from './fixture/generated/prisma/client.ts';
 

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { postgresUrl } from '@akaso/stack-client';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { postgresUrl } from '../../../scripts/stack/topology.ts';
 // The start-up's own migration step (the outbox's set first, then the service's), not a copy of it.
 import { migrateDatabase } from '../../service/src/lifecycle.ts';
 import { migrate, schemaDrift } from '../src/index.ts';

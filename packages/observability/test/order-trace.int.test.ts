@@ -1,6 +1,6 @@
+import { jaegerUrl } from '@akaso/stack-client';
 import { api, eventually, order, uniqueUser, waitForTerminal } from '@akaso/testkit';
 import { describe, expect, it } from 'vitest';
-import { jaegerUrl } from '../../../scripts/stack/topology.ts';
 import { ancestry, confirmationPath, fetchTrace, isHop, type TraceSpan } from '../src/index.ts';
 
 interface OrderWithTrace {

@@ -10,34 +10,14 @@ import {
   withProducer as kafkaWithProducer,
   type Producer,
 } from '@akaso/kafka';
+import { type ChargeCall, chargesOf, mailKind, readChargeCalls, stackAddresses } from '@akaso/stack-client';
 import pg from 'pg';
-import { mailKind } from '../../../scripts/load/audit.ts';
-import { type ChargeCall, chargesOf, chargesPath } from '../../../scripts/stack/charge-counter.ts';
-
-import {
-  apiUrl,
-  bootstrapServers,
-  chargeCounterUrl,
-  host,
-  mailpitUrl,
-  postgresServerUrl,
-  serviceBasePorts,
-} from '../../../scripts/stack/topology.ts';
 
 /**
- * Addresses of the local stack (scripts/stack/topology.ts, the one place ports are decided, with
- * AKASO_PORT_OFFSET applied); each is overridable to point the tests at another stack.
+ * Addresses of the local stack (@akaso/stack-client's topology, the one place ports are decided,
+ * with AKASO_PORT_OFFSET applied); each is overridable to point the tests at another stack.
  */
-export const stack = {
-  api: process.env.AKASO_API_URL ?? apiUrl,
-  inventory: process.env.AKASO_INVENTORY_URL ?? `http://${host}:${serviceBasePorts.inventory}`,
-  dashboard: process.env.AKASO_DASHBOARD_URL ?? `http://${host}:${serviceBasePorts.dashboard}`,
-  mailpit: process.env.AKASO_MAILPIT_URL ?? mailpitUrl,
-  postgres: process.env.AKASO_POSTGRES_URL ?? postgresServerUrl,
-  brokers: (process.env.KAFKA_BROKERS ?? bootstrapServers.join(',')).split(','),
-  /** The charge counter in front of stripe-mock: every charge that reached the card provider. */
-  charges: process.env.AKASO_CHARGES_URL ?? chargeCounterUrl,
-};
+export const stack = stackAddresses;
 
 export const uniqueUser = (prefix = 'user') => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -151,18 +131,16 @@ export async function mailsByKind(orderId: string): Promise<Record<string, numbe
 export interface ProviderCharges {
   /** Every call that reached (or tried to reach) the card provider for the order. */
   calls: ChargeCall[];
-  /** Each key is one charge on the card (see chargesOf in scripts/stack/charge-counter.ts). */
+  /** Each key is one charge on the card (see chargesOf in @akaso/stack-client). */
   chargedKeys: string[];
 }
 
 // This test process's calls: its orders are placed after it started (a minute's margin).
-const testsSince = new Date(Date.now() - 60_000).toISOString();
+const testsSince = Date.now() - 60_000;
 
 /** What reached the card provider for the given orders, as the stack's charge counter recorded it. */
 export async function chargesAtProvider(orderIds: string[]): Promise<Map<string, ProviderCharges>> {
-  const res = await fetch(`${stack.charges}${chargesPath}?since=${encodeURIComponent(testsSince)}`);
-  if (!res.ok) throw new Error(`charge counter at ${stack.charges}: ${res.status}`);
-  const { calls } = (await res.json()) as { calls: ChargeCall[] };
+  const calls = await readChargeCalls(stack.charges, testsSince);
   const byOrder = new Map(orderIds.map((id) => [id, [] as ChargeCall[]]));
   for (const call of calls) if (call.orderId !== null) byOrder.get(call.orderId)?.push(call);
   return new Map(

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Consumer } from '@akaso/kafka';
+import { kafka as topology } from '@akaso/stack-client';
 import { api, order, stack, testKafka, uniqueUser } from '@akaso/testkit';
 import { launchBrowser } from '@akaso/testkit/browser';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaHealth, killKafkaNode, startKafkaNode, waitForExit } from '../../../scripts/stack/kafka.ts';
 import { silentReporter, waitFor } from '../../../scripts/stack/proc.ts';
-import { kafka as topology } from '../../../scripts/stack/topology.ts';
 
 // The dashboard in a real headless Chromium, watching the running stack's real cluster.
 const screenshots = join(import.meta.dirname, '..', '..', '..', 'docs', 'workshop', 'img');
