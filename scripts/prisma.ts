@@ -3,7 +3,7 @@
  * driver adapter), but the CLI insists on finding its schema-engine binary, which it would
  * download from a host this project cannot reach. We point it at a stand-in that explains itself
  * if anything ever tries to run it, and refuse the commands that truly need the engine: this
- * project's migrations are SQL files applied by packages/db (see README, "Database migrations").
+ * project's migrations are SQL files applied by packages/db (see docs/reference.md, "Database migrations").
  * Set PRISMA_SCHEMA_ENGINE_BINARY yourself to use a real engine.
  *
  *   node scripts/prisma.ts generate      (run in a folder holding prisma.config.ts)

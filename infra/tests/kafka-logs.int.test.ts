@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { libDir, nodeDir } from '../../scripts/stack/kafka.ts';
 import { repoRoot } from '../../scripts/stack/paths.ts';
 
-// Issue 13: the README sends users to server.log to watch a failover, so it must not be empty.
+// Issue 13: docs/reference.md sends users to server.log to watch a failover, so it must not be empty.
 describe('the local brokers log through log4j2', () => {
   it('resolves the SLF4J 2 API the log4j2 binding needs (a 1.7 API falls back to the NOP logger)', () => {
     const slf4j = readdirSync(libDir).filter((f) => f.startsWith('slf4j-api-'));
