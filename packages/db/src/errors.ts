@@ -14,6 +14,8 @@ const unavailableCodes = new Set([
   '57P01', // admin_shutdown: the server is stopping (pg_ctl stop / restart)
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now: starting up or shutting down
+  '57014', // query_canceled: statement_timeout ran out (the server did not answer in time)
+  '25P03', // idle_in_transaction_session_timeout: the session was ended, a new one will do
   'P1001', // Prisma: can't reach database server
   'P1002', // Prisma: database server timed out
   'P1017', // Prisma: server closed the connection
@@ -25,6 +27,9 @@ const unavailableMessages = [
   /server closed the connection/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
   /can't reach database server/i,
+  // pg's client-side bounds (query_timeout, connectionTimeoutMillis): no answer in time.
+  /^query read timeout$/i,
+  /^timeout expired$/i,
 ];
 
 function* causes(err: unknown): Generator<{ code?: unknown; message?: unknown }> {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { connectionOptions, type DatabaseTimeouts } from './timeouts.ts';
 
 export interface ListenerOptions {
   connectionString: string;
@@ -11,6 +12,8 @@ export interface ListenerOptions {
   onReconnect?(): void;
   logger: { warn(obj: object, msg?: string): void; info(obj: object, msg?: string): void };
   backoff?: { initialMs: number; maxMs: number };
+  /** Bounds on connecting and on each statement; keep-alive notices a connection that vanished. */
+  timeouts?: Partial<DatabaseTimeouts>;
 }
 
 export interface Listener {
@@ -30,7 +33,11 @@ export function createListener(opts: ListenerOptions): Listener {
   let reconnecting: Promise<void> | null = null;
 
   async function connect(): Promise<void> {
-    const c = new pg.Client({ connectionString: opts.connectionString, application_name: opts.name });
+    const c = new pg.Client({
+      connectionString: opts.connectionString,
+      application_name: opts.name,
+      ...connectionOptions(opts.timeouts),
+    });
     c.on('notification', (msg) => opts.onNotify(msg.payload ?? ''));
     c.on('error', (err) => {
       if (client !== c) return;

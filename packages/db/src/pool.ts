@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { connectionOptions, type DatabaseTimeouts } from './timeouts.ts';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -8,8 +9,11 @@ export interface PoolOptions {
   max: number;
   /** Shown in pg_stat_activity: which service (and which use) holds a connection. */
   name: string;
-  /** A caller that waits longer than this for a connection fails fast instead of queueing without bound. */
-  acquireTimeoutMs?: number;
+  /**
+   * Bounds on every wait (databaseTimeoutDefaults for what is not given). `connectTimeoutMs`
+   * also bounds the wait for a free connection: a caller fails fast instead of queueing.
+   */
+  timeouts?: Partial<DatabaseTimeouts>;
 }
 
 /**
@@ -22,7 +26,7 @@ export function createPool(opts: PoolOptions): Pool {
     connectionString: opts.connectionString,
     max: opts.max,
     application_name: opts.name,
-    connectionTimeoutMillis: opts.acquireTimeoutMs ?? 10_000,
+    ...connectionOptions(opts.timeouts),
   });
   // A connection killed by a server restart (57P01) emits 'error': on the pool when it is idle
   // (the pool has already discarded it), on the client itself when it is checked out between two

@@ -1,12 +1,32 @@
 import { env, kafkaSecurityConfig } from '@akaso/config';
+import { type DatabaseTimeouts, databaseTimeoutDefaults } from '@akaso/db';
+import { clientDefaults } from '@akaso/kafka';
 import { tracingConfig } from '@akaso/observability';
 import Type from 'typebox';
+
+export interface HttpTimeouts {
+  /** A client gets this long to send a whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** An idle connection is closed after this. */
+  connectionTimeoutMs: number;
+  /** A readiness check without an answer after this is failing. */
+  readinessCheckMs: number;
+}
+
+export const httpTimeoutDefaults = {
+  requestTimeoutMs: 10_000,
+  connectionTimeoutMs: 60_000,
+  readinessCheckMs: 2_000,
+} as const satisfies HttpTimeouts;
 
 /**
  * The settings every service reads, with one meaning everywhere. A service's schema spreads
  * these and adds its own: `Type.Object({ ...serviceConfig(3100), SMTP_HOST: … })`.
  */
-export function serviceConfig(defaultPort: number, defaults: { dbPoolSize?: number } = {}) {
+export function serviceConfig(
+  defaultPort: number,
+  defaults: { dbPoolSize?: number; dbConnectTimeoutMs?: number } = {},
+) {
   return {
     HOST: Type.String({ default: '127.0.0.1' }),
     PORT: env.port(defaultPort),
@@ -15,6 +35,23 @@ export function serviceConfig(defaultPort: number, defaults: { dbPoolSize?: numb
     // TLS and SASL to a secured cluster (packages/config/src/kafka-security.ts).
     ...kafkaSecurityConfig(),
     DB_POOL_SIZE: Type.Integer({ minimum: 1, default: defaults.dbPoolSize ?? 10 }),
+    // Bounds on every wait on PostgreSQL (packages/db/src/timeouts.ts says what each bounds):
+    // a database that stops answering is then an error to retry, like one that is down. 0: none.
+    DB_STATEMENT_TIMEOUT_MS: env.ms(databaseTimeoutDefaults.statementTimeoutMs),
+    DB_LOCK_TIMEOUT_MS: env.ms(databaseTimeoutDefaults.lockTimeoutMs),
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: env.ms(databaseTimeoutDefaults.idleInTransactionTimeoutMs),
+    DB_QUERY_TIMEOUT_MS: env.ms(databaseTimeoutDefaults.queryTimeoutMs),
+    DB_CONNECT_TIMEOUT_MS: env.ms(defaults.dbConnectTimeoutMs ?? databaseTimeoutDefaults.connectTimeoutMs),
+    DB_KEEPALIVE_INITIAL_DELAY_MS: env.ms(databaseTimeoutDefaults.keepAliveInitialDelayMs),
+    // HTTP: a client gets this long to send a whole request (headers and body), and an idle
+    // connection is closed after HTTP_CONNECTION_TIMEOUT_MS (longer than the SSE keep-alive).
+    HTTP_REQUEST_TIMEOUT_MS: env.ms(httpTimeoutDefaults.requestTimeoutMs),
+    HTTP_CONNECTION_TIMEOUT_MS: env.ms(httpTimeoutDefaults.connectionTimeoutMs),
+    // /readyz: a dependency that does not answer a check within this is reported as failing.
+    READINESS_CHECK_TIMEOUT_MS: Type.Integer({ minimum: 1, default: httpTimeoutDefaults.readinessCheckMs }),
+    // Kafka: connecting to a broker, and any request to it (a produce waiting for acks=all included).
+    KAFKA_CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1, default: clientDefaults.connectionTimeoutMs }),
+    KAFKA_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, default: clientDefaults.requestTimeoutMs }),
     // The outbox relay waits this long after a write before publishing, to batch (0: at once).
     // 5 ms: in `pnpm bench` it lowered time-to-accept p99, end-to-end p99 and CPU per order.
     OUTBOX_RELAY_LINGER_MS: env.ms(5),
@@ -45,3 +82,15 @@ export function serviceConfig(defaultPort: number, defaults: { dbPoolSize?: numb
 
 const base = Type.Object(serviceConfig(0));
 export type ServiceConfig = Type.Static<typeof base>;
+
+/** The database bounds of a service's configuration, as @akaso/db takes them. */
+export function databaseTimeouts(config: ServiceConfig): DatabaseTimeouts {
+  return {
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    keepAliveInitialDelayMs: config.DB_KEEPALIVE_INITIAL_DELAY_MS,
+  };
+}

@@ -70,6 +70,29 @@ describe('routing answers', () => {
     expect(missing.json().code).toBe('NOT_FOUND');
   });
 
+  it.each([
+    ['QUERY', undefined, undefined],
+    ['QUERY', 'application/json', '{"q":1}'],
+    ['PUT', undefined, 'not json'],
+    ['PATCH', 'text/plain', 'x'],
+    ['DELETE', 'application/json', '{'],
+    ['OPTIONS', undefined, undefined],
+  ])(
+    'answers %s (content-type %s) on a path without it with 405 and Allow, before reading any body',
+    async (method, type, payload) => {
+      const app = await routedApp();
+      const res = await app.inject({
+        method: method as 'QUERY',
+        url: '/orders',
+        ...(type ? { headers: { 'content-type': type } } : {}),
+        ...(payload === undefined ? {} : { payload }),
+      });
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe('POST');
+      expect(res.json().code).toBe('METHOD_NOT_ALLOWED');
+    },
+  );
+
   it('answers a path parameter over maxParamLength with 414 { code, message }', async () => {
     const res = await (await routedApp()).inject('/orders/12345678901');
     expect(res.statusCode).toBe(414);

@@ -87,6 +87,27 @@ export function installErrorHandler(app: FastifyInstance): void {
     const methods = ([] as string[]).concat(route.method);
     routes.push({ match: pathMatcher(route.url), methods });
   });
+  /** The methods the path has, when it has some but not this one; null otherwise. */
+  const notAllowed = (request: FastifyRequest): string[] | null => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = [...new Set(routes.filter((r) => r.match.test(path)).flatMap((r) => r.methods))];
+    return allowed.length > 0 && !allowed.includes(request.method) ? allowed.sort() : null;
+  };
+  const answer405 = (request: FastifyRequest, reply: FastifyReply, allowed: string[]) =>
+    reply
+      .code(405)
+      .header('allow', allowed.join(', '))
+      .send({
+        code: 'METHOD_NOT_ALLOWED',
+        message: `${request.method} is not allowed on ${request.url.split('?')[0] ?? ''}`,
+      });
+  // Before the body is parsed: a method the path does not declare is 405 whatever its body
+  // (a bodied QUERY or DELETE would otherwise fail on its Content-Type first, as a 400).
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const allowed = notAllowed(request);
+    if (allowed) return answer405(request, reply, allowed);
+  });
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     if (err instanceof AppError) {
       request.log.info({ code: err.code, details: err.details }, err.message);
@@ -119,14 +140,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.code(500).send({ code: 'INTERNAL', message: 'internal error' });
   });
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const allowed = [...new Set(routes.filter((r) => r.match.test(path)).flatMap((r) => r.methods))];
-    if (allowed.length > 0 && !allowed.includes(request.method)) {
-      return reply
-        .code(405)
-        .header('allow', allowed.sort().join(', '))
-        .send({ code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${path}` });
-    }
+    const allowed = notAllowed(request);
+    if (allowed) return answer405(request, reply, allowed);
     return reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` });
   });
 }

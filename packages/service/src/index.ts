@@ -1,8 +1,8 @@
-export type { ServiceConfig } from './config.ts';
-export { serviceConfig } from './config.ts';
+export type { HttpTimeouts, ServiceConfig } from './config.ts';
+export { databaseTimeouts, httpTimeoutDefaults, serviceConfig } from './config.ts';
 export type { ErrorCode } from './errors.ts';
 export { AppError, errorCodes, installErrorHandler } from './errors.ts';
-export type { ReadinessCheck } from './health.ts';
+export type { ReadinessCheck, ReadinessReport } from './health.ts';
 export type { HttpAppOptions } from './http.ts';
 export { createHttpApp } from './http.ts';
 export type { ShutdownStep } from './lifecycle.ts';

@@ -13,7 +13,7 @@ import { createOutboxRelay, type OutboxRelay } from '@akaso/outbox';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type Type from 'typebox';
-import type { ServiceConfig } from './config.ts';
+import { databaseTimeouts, type HttpTimeouts, type ServiceConfig } from './config.ts';
 import type { ReadinessCheck } from './health.ts';
 import { createHttpApp } from './http.ts';
 import { handleShutdown, type ShutdownStep } from './lifecycle.ts';
@@ -62,6 +62,8 @@ export interface ServiceParts {
 export interface AppBase {
   readiness: ReadinessCheck[];
   metrics: Metrics;
+  /** The configured HTTP bounds, for createHttpApp. */
+  httpTimeouts: HttpTimeouts;
 }
 
 export interface ServiceDefinition<S extends Type.TObject> {
@@ -101,6 +103,7 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
     connectionString: config.DATABASE_URL,
     max: config.DB_POOL_SIZE,
     name: def.name,
+    timeouts: databaseTimeouts(config),
   });
   const relay =
     def.outbox === false
@@ -155,11 +158,16 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
     ...(consumer ? [partCheck('consumer', () => consumer.health())] : []),
     ...(parts.readiness ?? []),
   ];
+  const httpTimeouts = {
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT_MS,
+    readinessCheckMs: config.READINESS_CHECK_TIMEOUT_MS,
+  };
   let app: FastifyInstance;
   if (parts.app) {
-    app = await parts.app({ readiness, metrics });
+    app = await parts.app({ readiness, metrics, httpTimeouts });
   } else {
-    app = await createHttpApp({ logger, metrics: metrics.registry, readiness });
+    app = await createHttpApp({ logger, metrics: metrics.registry, readiness, timeouts: httpTimeouts });
     await parts.routes?.(app);
   }
 

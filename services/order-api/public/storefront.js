@@ -168,6 +168,16 @@ function follow(orderId, view) {
   // drop before, EventSource reconnects and the server replays the history: `seen` skips repeats.
 }
 
+// One Idempotency-Key per order attempt: a retry of the same order after an answer that was
+// lost or said "try again" (a network error, a 5xx) sends the same key, so the server places it
+// at most once and answers the retry with the first answer; any other order gets a new key.
+let attempt = null;
+
+function idempotencyKey(request) {
+  if (attempt?.request !== request) attempt = { request, key: crypto.randomUUID() };
+  return attempt.key;
+}
+
 async function placeOrder() {
   showError(null);
   const items = [...document.querySelectorAll('[data-burger]')]
@@ -182,14 +192,18 @@ async function placeOrder() {
   const button = $('order');
   button.disabled = true;
   const started = performance.now();
+  const request = `${mode} ${JSON.stringify(body)}`;
   try {
     const res = await fetch(`/orders?mode=${mode}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey(request) },
       body: JSON.stringify(body),
     });
     const elapsed = performance.now() - started;
     const answer = await res.json();
+    // A final answer (accepted, or refused for a reason a retry cannot change) ends the attempt:
+    // the next click is a new order. After a 5xx the same order may still be retried.
+    if (res.status < 500) attempt = null;
     if (!res.ok) {
       showError(answer);
       loadQuota();

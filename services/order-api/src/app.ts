@@ -1,5 +1,5 @@
 import type { Logger } from '@akaso/config';
-import { createHttpApp, type Metrics, type ReadinessCheck } from '@akaso/service';
+import { createHttpApp, type HttpAppOptions, type Metrics, type ReadinessCheck } from '@akaso/service';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -27,6 +27,8 @@ export interface AppDeps {
   streamLimits?: Partial<StreamLimits>;
   /** Jaeger's UI, where the storefront links each order's trace. */
   jaegerWebUrl?: string;
+  /** HTTP bounds (createHttpApp's defaults when not given). */
+  httpTimeouts?: HttpAppOptions['timeouts'];
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -40,6 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: deps.metrics.registry,
     // Every userId the schema allows is routed, however it is encoded; longer is 414.
     maxParamLength: MAX_PATH_PARAM_LENGTH,
+    ...(deps.httpTimeouts ? { timeouts: deps.httpTimeouts } : {}),
   });
   // The funnel's first stage, counted from the answers of POST /orders.
   base.addHook('onResponse', async (request, reply) => {

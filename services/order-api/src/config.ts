@@ -3,7 +3,17 @@ import { serviceConfig } from '@akaso/service';
 import Type from 'typebox';
 
 export const ConfigSchema = Type.Object({
-  ...serviceConfig(3000, { dbPoolSize: 20 }),
+  // A request waits at most 2 s for a connection, then answers 503 OVERLOADED.
+  ...serviceConfig(3000, { dbPoolSize: 20, dbConnectTimeoutMs: 2_000 }),
+  // Orders waiting for the order writer (group commit) beyond those in flight; beyond, 503
+  // OVERLOADED with Retry-After at once, so a stalled database costs a bounded amount of memory
+  // and the callers an answer instead of a wait.
+  ORDER_WRITER_MAX_QUEUE: Type.Integer({ minimum: 1, default: 1_000 }),
+  // Status streams (SSE): at most this many open at once per client address (beyond, 503
+  // TOO_MANY_STREAMS), and each is ended by the server after this long; the browser's
+  // EventSource reconnects with Last-Event-ID and the stream resumes after that event.
+  SSE_MAX_STREAMS_PER_CLIENT: Type.Integer({ minimum: 1, default: 20 }),
+  SSE_MAX_LIFETIME_MS: Type.Integer({ minimum: 1_000, default: 300_000 }),
   // The synchronous baseline calls these services' internal endpoints.
   INVENTORY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3100' }),
   PAYMENT_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3200' }),

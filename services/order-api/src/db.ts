@@ -1,4 +1,4 @@
-import { createPool, type Pool } from '@akaso/db';
+import { createPool, type DatabaseTimeouts, type Pool } from '@akaso/db';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client.ts';
 
@@ -15,13 +15,13 @@ export interface Database {
 
 /**
  * One connection pool per use (the API's, the order-status consumer's), shared by Prisma and by
- * the raw pg calls. A request that waits longer than `acquireTimeoutMs` for a connection fails
- * fast (503 OVERLOADED) instead of queueing without bound.
+ * the raw pg calls. A request that waits longer than `timeouts.connectTimeoutMs` for a
+ * connection fails fast (503 OVERLOADED) instead of queueing without bound.
  */
 export function createDatabase(
   connectionString: string,
   max: number,
-  opts: { name?: string; acquireTimeoutMs?: number } = {},
+  opts: { name?: string; timeouts?: Partial<DatabaseTimeouts> } = {},
 ): Database {
   // createPool: the one place a pool is made, with the listener that keeps an idle connection
   // killed by a PostgreSQL restart from crashing the process (it crashed order-api mid-rush).
@@ -29,7 +29,7 @@ export function createDatabase(
     connectionString,
     max,
     name: opts.name ?? 'order-api',
-    acquireTimeoutMs: opts.acquireTimeoutMs ?? 2_000,
+    timeouts: opts.timeouts ?? {},
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {

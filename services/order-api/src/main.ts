@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type AnyEvent, groupTopics } from '@akaso/contracts';
-import { runService } from '@akaso/service';
+import { databaseTimeouts, runService } from '@akaso/service';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
 import { ConfigSchema } from './config.ts';
@@ -23,7 +23,8 @@ await runService({
   config: ConfigSchema,
   root: join(import.meta.dirname, '..'),
   async setup({ config, logger, metrics, wakeOutbox }) {
-    const database = createDatabase(config.DATABASE_URL, config.DB_POOL_SIZE);
+    const timeouts = databaseTimeouts(config);
+    const database = createDatabase(config.DATABASE_URL, config.DB_POOL_SIZE, { timeouts });
     const db = database.prisma;
     await db.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
     const orders = createOrderService({
@@ -38,10 +39,12 @@ await runService({
       },
       currency: config.CURRENCY,
       onOutboxWrite: wakeOutbox,
+      writer: { maxQueue: config.ORDER_WRITER_MAX_QUEUE },
     });
     // The order-status consumer has its own pool: it can never starve POST /orders of connections.
     const consumerDatabase = createDatabase(config.DATABASE_URL, config.CONSUMER_DB_POOL_SIZE, {
       name: 'order-api-consumer',
+      timeouts,
     });
     const handleStatusEvents = createStatusConsumer({
       pool: consumerDatabase.pool,
@@ -49,7 +52,7 @@ await runService({
       group: GROUP,
       onOutboxWrite: wakeOutbox,
     });
-    const feed = createStatusFeed(config.DATABASE_URL, logger);
+    const feed = createStatusFeed(config.DATABASE_URL, logger, timeouts);
     const syncProjector = createStatusProjector({ db, clock: systemClock });
     const placeSync = createSyncFlow({
       place: (input, opts) => orders.placement.place(input, opts, inlineHandoff),
@@ -85,7 +88,7 @@ await runService({
           for (const p of projections) if (p.changed && p.status !== 'received') metrics.order(p.status);
         },
       },
-      app: ({ readiness }) =>
+      app: ({ readiness, httpTimeouts }) =>
         buildApp({
           logger,
           orders,
@@ -96,6 +99,11 @@ await runService({
           mailpitWebUrl: config.MAILPIT_WEB_URL,
           jaegerWebUrl: config.JAEGER_WEB_URL,
           readiness,
+          httpTimeouts,
+          streamLimits: {
+            maxStreamsPerClient: config.SSE_MAX_STREAMS_PER_CLIENT,
+            maxLifetimeMs: config.SSE_MAX_LIFETIME_MS,
+          },
         }),
       readiness: [
         {

@@ -136,8 +136,10 @@ describe('the order API keeps the contract of its OpenAPI document', () => {
     for (const [path, methods] of Object.entries(doc.paths)) {
       const url = path.replace(/\{\w+\}/g, existingOrder);
       const has = Object.keys(methods).map((m) => m.toUpperCase());
-      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !has.includes(m))) {
-        const res = await app.inject({ method: method as 'GET', url });
+      const others = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'QUERY'].filter((m) => !has.includes(m));
+      for (const method of others) {
+        // Bodied methods without a Content-Type too: the method is wrong before the body is.
+        const res = await app.inject({ method: method as 'GET', url, payload: 'x' });
         expect(res.statusCode, `${method} ${url}`).toBe(405);
         expect(res.json().code).toBe('METHOD_NOT_ALLOWED');
         const allow = String(res.headers.allow).split(', ');
@@ -145,5 +147,11 @@ describe('the order API keeps the contract of its OpenAPI document', () => {
       }
     }
     expect((await app.inject({ method: 'DELETE', url: '/no-such-path' })).statusCode).toBe(404);
+    const query = await app.inject({ method: 'QUERY' as 'GET', url: '/menu' });
+    expect([query.statusCode, query.headers.allow, query.json().code]).toEqual([
+      405,
+      'GET, HEAD',
+      'METHOD_NOT_ALLOWED',
+    ]);
   });
 });

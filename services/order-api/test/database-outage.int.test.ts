@@ -61,13 +61,12 @@ beforeAll(async () => {
   await down();
   const logger = createLogger('order-api-test', 'silent');
   database = createDatabase(`postgresql://postgres@127.0.0.1:${port}/order_api`, 2, {
-    acquireTimeoutMs: 2_000,
+    timeouts: { connectTimeoutMs: 2_000 },
   });
   const quota = { limit: 5, windowMs: 24 * 3_600_000 };
   const sale = { discountPercent: 70, startsAt: new Date(0), endsAt: new Date('2100-01-01') };
   const deps = { db: database.prisma, pool: database.pool, clock: systemClock, quota, sale, currency: 'eur' };
   const orders = createOrderService({ ...deps, onOutboxWrite: () => {} });
-  const projector = createStatusProjector({ db: database.prisma, clock: systemClock });
   app = await buildApp({
     logger,
     orders,

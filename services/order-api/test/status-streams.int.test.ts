@@ -14,9 +14,10 @@ interface Answer {
   text: string;
 }
 
-function watch(orderId: string): Promise<Answer> {
+function watch(orderId: string, localAddress?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${stack.api}/orders/${orderId}/events`, (res) => {
+    const options = localAddress ? { localAddress } : {};
+    const req = http.get(`${stack.api}/orders/${orderId}/events`, options, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -38,7 +39,10 @@ describe('SSE status streams under many watchers', () => {
       body: order(uniqueUser('sse')),
     });
     expect(placed.status).toBe(202);
-    const answers = await Promise.all(Array.from({ length: 300 }, () => watch(placed.body.orderId)));
+    // From 30 loopback addresses, 10 each: within the per-client cap, so the per-order cap decides.
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => watch(placed.body.orderId, `127.0.0.${2 + (i % 30)}`)),
+    );
 
     const streamed = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 503);

@@ -19,9 +19,17 @@ interface Watcher {
   close: () => void;
 }
 
-function watch(base: string, orderId: string): Promise<Watcher> {
+function watch(
+  base: string,
+  orderId: string,
+  opts: { lastEventId?: string; localAddress?: string } = {},
+): Promise<Watcher> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${base}/orders/${orderId}/events`, (res) => {
+    const options = {
+      headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {},
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    };
+    const req = http.get(`${base}/orders/${orderId}/events`, options, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -79,7 +87,12 @@ describe('status streams', () => {
   it('serves 300 watchers of one order up to the cap, with one history read per change', async () => {
     const { base, place, change, calls, listeners } = await started({ maxStreamsPerOrder: 250 });
     const orderId = await place();
-    const watchers = await Promise.all(Array.from({ length: 300 }, () => watch(base, orderId)));
+    // From 30 loopback addresses: 10 each, within the per-client cap.
+    const watchers = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        watch(base, orderId, { localAddress: `127.0.0.${2 + (i % 30)}` }),
+      ),
+    );
     const open = watchers.filter((w) => w.status === 200);
     const refused = watchers.filter((w) => w.status === 503);
     expect(open).toHaveLength(250);
@@ -116,6 +129,35 @@ describe('status streams', () => {
     await first[0]?.ended;
     await new Promise((r) => setTimeout(r, 50)); // the server sees the close a moment later
     expect((await watch(base, orders[3] ?? '')).status).toBe(200);
+  });
+
+  it('caps the streams of one client address', async () => {
+    const { base, place } = await started({ maxStreamsPerClient: 2 });
+    const orders = await Promise.all([place(), place(), place()]);
+    const mine = await Promise.all(orders.map((id) => watch(base, id, { localAddress: '127.0.0.2' })));
+    expect(mine.map((w) => w.status)).toEqual([200, 200, 503]);
+    await until('the refusal body', () => (mine[2]?.text() ?? '').includes('TOO_MANY_STREAMS'));
+    expect(mine[2]?.headers['retry-after']).toMatch(/^\d+$/);
+    // Another client is not affected.
+    expect((await watch(base, orders[2] ?? '', { localAddress: '127.0.0.3' })).status).toBe(200);
+    for (const w of mine) w.close();
+  });
+
+  it('resumes after Last-Event-ID: a reconnecting client gets only the changes it has not seen', async () => {
+    const { base, place, change } = await started();
+    const orderId = await place();
+    change(orderId, 'reserved');
+    const first = await watch(base, orderId);
+    await until('both changes', () => first.text().includes('"reserved"'));
+    const ids = [...first.text().matchAll(/^id: (\d+)$/gm)].map((m) => m[1]);
+    expect(ids).toHaveLength(2);
+    first.close();
+    const again = await watch(base, orderId, { lastEventId: ids[0] });
+    await until('the reserved change', () => again.text().includes('"reserved"'));
+    expect(again.text()).not.toContain('"received"');
+    change(orderId, 'confirmed');
+    await again.ended;
+    expect(again.text().match(/event: status/g)).toHaveLength(2);
   });
 
   it('retries a failed history read instead of leaving an unhandled rejection', async () => {

@@ -18,6 +18,10 @@ describe('database errors', () => {
     ['a connect timeout', new Error('Connection terminated due to connection timeout')],
     ['a refused IPv4 + IPv6 connect', new AggregateError([withCode('ECONNREFUSED')], '')],
     ['a driver adapter wrapping the pg error', new Error('adapter', { cause: withCode('57P01') })],
+    ['a statement timeout', withCode('57014', 'canceling statement due to statement timeout')],
+    ["pg's client-side query timeout (a server that stopped answering)", new Error('Query read timeout')],
+    ["pg's connect timeout", new Error('timeout expired')],
+    ['a session ended for idling in a transaction', withCode('25P03')],
   ])('%s means the database is unavailable', (_, err) => {
     expect(isDatabaseUnavailable(err)).toBe(true);
   });
@@ -30,7 +34,7 @@ describe('database errors', () => {
     expect(isDatabaseUnavailable(err)).toBe(false);
   });
 
-  it('withDatabase answers 503 DATABASE_UNAVAILABLE, OVERLOADED for a full pool, and lets the rest through', async () => {
+  it('withDatabase answers 503 DATABASE_UNAVAILABLE (down, timed out, a conflict, a lock not granted in time), OVERLOADED for a full pool, and lets the rest through', async () => {
     const down = await withDatabase(() => Promise.reject(withCode('ECONNREFUSED'))).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(AppError);
     expect(down).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
@@ -38,6 +42,12 @@ describe('database errors', () => {
       Promise.reject(new Error('timeout exceeded when trying to connect')),
     ).catch((e: unknown) => e);
     expect(full).toMatchObject({ code: 'OVERLOADED', statusCode: 503 });
+    for (const code of ['57014', '40P01', '40001', '55P03', '53300']) {
+      const transient = await withDatabase(() => Promise.reject(withCode(code))).catch((e: unknown) => e);
+      expect(transient, code).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
+    }
+    const constraint = withCode('23514');
+    await expect(withDatabase(() => Promise.reject(constraint))).rejects.toBe(constraint);
     const bug = new TypeError('boom');
     await expect(withDatabase(() => Promise.reject(bug))).rejects.toBe(bug);
   });

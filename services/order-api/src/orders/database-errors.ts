@@ -6,19 +6,43 @@ export { isDatabaseUnavailable };
 export const databaseUnavailable = (cause: unknown) =>
   new AppError('DATABASE_UNAVAILABLE', 'the order database is unavailable, retry in a moment', {}, { cause });
 
+const sqlState = (err: unknown) => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+};
+
 /**
- * Runs a database call of a request and turns the database's absence into a 503 (never a 500),
- * and a pool with no free connection in time into 503 OVERLOADED (saturated, not broken).
+ * What a failed database call says about the database:
+ * - `unavailable`: unreachable, or no answer in time (a statement or client timeout, too many
+ *   connections): any other call now would meet the same;
+ * - `conflict`: a serialization failure or a deadlock: the other transaction is gone, the same
+ *   call can pass at once;
+ * - `locked`: a lock was not granted within the lock timeout: one user's orders are stuck
+ *   behind another session, the others are not;
+ * - `other`: the call itself is at fault (a constraint, a bad value, a bug).
+ */
+export function databaseFailure(err: unknown): 'unavailable' | 'conflict' | 'locked' | 'other' {
+  const code = sqlState(err);
+  if (isDatabaseUnavailable(err) || code === '57014' || code === '53300') return 'unavailable';
+  if (code === '40001' || code === '40P01') return 'conflict';
+  if (code === '55P03') return 'locked';
+  return 'other';
+}
+
+/**
+ * Runs a database call of a request and turns the database's absence or a bounded wait that ran
+ * out into a 503 with Retry-After (never a 500), and a pool with no free connection in time into
+ * 503 OVERLOADED (saturated, not broken).
  */
 export async function withDatabase<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if (isDatabaseUnavailable(err)) throw databaseUnavailable(err);
     if ((err as Error).message === POOL_TIMEOUT) {
       throw new AppError('OVERLOADED', 'too many orders at once, retry in a moment', {}, { cause: err });
     }
+    if (databaseFailure(err) !== 'other') throw databaseUnavailable(err);
     throw err;
   }
 }

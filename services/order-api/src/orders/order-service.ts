@@ -1,5 +1,6 @@
 import { createMenuCache } from './menu-cache.ts';
 import { createOrderViews, type ViewDeps } from './order-views.ts';
+import type { OrderWriterOptions } from './order-writer.ts';
 import {
   createOrderPlacement,
   kafkaHandoff,
@@ -15,6 +16,8 @@ export type { QuotaView } from './quota.ts';
 export interface OrderServiceDeps extends ViewDeps {
   /** Called after an order and its OrderPlaced outbox row committed (wakes the relay). */
   onOutboxWrite(): void;
+  /** The order writer's bounds (its queue, batch and transactions in flight). */
+  writer?: OrderWriterOptions;
 }
 
 /**

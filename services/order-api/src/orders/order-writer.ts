@@ -1,6 +1,25 @@
-import { isDatabaseUnavailable } from '@akaso/db';
+import { AppError } from '@akaso/service';
 import type pg from 'pg';
-import type { PlaceOrderArgument, PlaceOrderResult } from './place-order.ts';
+import { databaseFailure } from './database-errors.ts';
+import type { PlaceOrderArgument, PlaceOrderResult } from './place-order-argument.ts';
+
+export interface OrderWriterOptions {
+  /** Orders per place_orders call. */
+  maxBatch?: number;
+  /** place_orders transactions running at once. */
+  maxInFlight?: number;
+  /** Orders waiting beyond those in flight; one more is refused at once (503 OVERLOADED). */
+  maxQueue?: number;
+}
+
+export const orderWriterDefaults = {
+  maxBatch: 100,
+  maxInFlight: 2,
+  maxQueue: 1_000,
+} as const satisfies Required<OrderWriterOptions>;
+
+export const writerOverloaded = () =>
+  new AppError('OVERLOADED', 'too many orders at once, retry in a moment');
 
 /**
  * Group commit for the API: while `maxInFlight` transactions are running, the orders that
@@ -9,44 +28,83 @@ import type { PlaceOrderArgument, PlaceOrderResult } from './place-order.ts';
  * the batches grow by themselves. One commit, one round trip and one outbox NOTIFY for a batch
  * instead of one each per order.
  *
+ * The queue is bounded (`maxQueue`): when the database slows down or stops, callers beyond it
+ * are answered 503 OVERLOADED at once instead of waiting, and memory stays bounded.
+ *
  * A batch is ordered by user (stably, so a user's orders keep their order): two batches in
- * flight then take the users' advisory locks in the same order and cannot deadlock. If a batch
- * fails for any reason but an unavailable database, its orders are placed again one at a time,
- * so one order's error is its own.
+ * flight then take the users' advisory locks in the same order and cannot deadlock.
+ *
+ * A batch that fails (databaseFailure says why):
+ * - the database is unavailable or did not answer in time: its orders and those queued behind
+ *   it fail at once (503, the caller retries), since waiting would only make each caller meet
+ *   the same timeout again;
+ * - a conflict (deadlock, serialization): tried once more as a whole, then failed the same way;
+ * - anything else (one order's constraint, one user's lock not granted in time): placed again
+ *   one order at a time, so that error is that order's alone and the others go through.
  */
-export function createOrderWriter(db: pg.Pool, opts: { maxBatch?: number; maxInFlight?: number } = {}) {
-  const maxBatch = opts.maxBatch ?? 100;
-  const maxInFlight = opts.maxInFlight ?? 2;
-  const queue: {
+export function createOrderWriter(db: pg.Pool, opts: OrderWriterOptions = {}) {
+  const { maxBatch, maxInFlight, maxQueue } = { ...orderWriterDefaults, ...opts };
+  type Waiting = {
     arg: PlaceOrderArgument;
     resolve(r: PlaceOrderResult): void;
     reject(err: unknown): void;
-  }[] = [];
+  };
+  const queue: Waiting[] = [];
   let inFlight = 0;
 
-  async function run(batch: typeof queue): Promise<void> {
+  function failQueued(err: unknown) {
+    for (const w of queue.splice(0)) w.reject(err);
+  }
+
+  async function placeAll(batch: Waiting[]): Promise<void> {
+    const results = await callPlaceOrders(
+      db,
+      batch.map((b) => b.arg),
+    );
+    batch.forEach((b, i) => {
+      const r = results[i];
+      if (r) b.resolve(r);
+      else b.reject(new Error('place_orders returned fewer results than orders'));
+    });
+  }
+
+  async function run(batch: Waiting[]): Promise<void> {
     if (batch.length === 1) {
-      const [one] = batch as [(typeof queue)[number]];
-      await callPlaceOrder(db, one.arg).then(one.resolve, one.reject);
+      const [one] = batch as [Waiting];
+      await callPlaceOrder(db, one.arg).then(one.resolve, (err) => {
+        if (databaseFailure(err) === 'unavailable') failQueued(err);
+        one.reject(err);
+      });
       return;
     }
     batch.sort((a, b) => (a.arg.userId < b.arg.userId ? -1 : a.arg.userId > b.arg.userId ? 1 : 0));
-    try {
-      const results = await callPlaceOrders(
-        db,
-        batch.map((b) => b.arg),
-      );
-      batch.forEach((b, i) => {
-        const r = results[i];
-        if (r) b.resolve(r);
-        else b.reject(new Error('place_orders returned fewer results than orders'));
-      });
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) {
-        for (const b of batch) b.reject(err);
-        return;
+    let failure: unknown;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        return await placeAll(batch);
+      } catch (err) {
+        failure = err;
       }
-      for (const b of batch) await callPlaceOrder(db, b.arg).then(b.resolve, b.reject);
+      if (databaseFailure(failure) !== 'conflict') break;
+    }
+    const kind = databaseFailure(failure);
+    if (kind === 'unavailable' || kind === 'conflict') {
+      if (kind === 'unavailable') failQueued(failure);
+      for (const b of batch) b.reject(failure);
+      return;
+    }
+    for (const [i, b] of batch.entries()) {
+      try {
+        b.resolve(await callPlaceOrder(db, b.arg));
+      } catch (err) {
+        b.reject(err);
+        if (databaseFailure(err) === 'unavailable') {
+          // The database itself failed meanwhile: the rest would wait for the same.
+          for (const rest of batch.slice(i + 1)) rest.reject(err);
+          failQueued(err);
+          return;
+        }
+      }
     }
   }
 
@@ -62,10 +120,15 @@ export function createOrderWriter(db: pg.Pool, opts: { maxBatch?: number; maxInF
 
   return {
     place(arg: PlaceOrderArgument): Promise<PlaceOrderResult> {
+      if (queue.length >= maxQueue) return Promise.reject(writerOverloaded());
       return new Promise((resolve, reject) => {
         queue.push({ arg, resolve, reject });
         pump();
       });
+    },
+    /** Orders waiting (not yet in a transaction). */
+    get queued() {
+      return queue.length;
     },
   };
 }

@@ -7,24 +7,16 @@ import type { Clock } from '../clock.ts';
 import { type SaleWindow, unitPrice } from '../menu.ts';
 import { withDatabase } from './database-errors.ts';
 import type { MenuCache } from './menu-cache.ts';
-import { createOrderWriter } from './order-writer.ts';
-import type { QuotaPolicy, QuotaState, QuotaView } from './quota.ts';
-import type { OrderStatus } from './status.ts';
+import { createOrderWriter, type OrderWriterOptions } from './order-writer.ts';
+import type { OrderAccepted } from './place-order-argument.ts';
+import type { QuotaPolicy, QuotaState } from './quota.ts';
+
+export type { OrderAccepted, PlaceOrderArgument, PlaceOrderResult } from './place-order-argument.ts';
 
 export type OrderPlaced = Extract<EventOf<'orders'>, { type: 'OrderPlaced' }>;
 
 /** The body of POST /orders, as its schema declares it. */
 export type PlaceOrderInput = OrderRequest;
-
-export interface OrderAccepted {
-  orderId: string;
-  status: OrderStatus;
-  totalCents: number;
-  currency: string;
-  items: OrderLine[];
-  links: { self: string; events: string };
-  quota: QuotaView;
-}
 
 export interface PlaceOptions {
   idempotencyKey?: string;
@@ -64,13 +56,9 @@ export interface PlacementDeps {
   sale: SaleWindow;
   currency: string;
   menu: MenuCache;
+  /** The order writer's bounds (orderWriterDefaults when not given). */
+  writer?: OrderWriterOptions;
 }
-
-/** What place_order(jsonb) returns (see its migration). */
-export type PlaceOrderResult =
-  | { outcome: 'accepted' | 'replayed'; body: OrderAccepted }
-  | { outcome: 'key_reused'; orderId: string }
-  | { outcome: 'quota_exceeded'; quota: QuotaState };
 
 /** Canonical JSON of the request, so the same body in any key order is "the same request". */
 function requestHash(input: PlaceOrderInput): string {
@@ -102,7 +90,7 @@ export function quotaExceeded(q: QuotaState): AppError {
 }
 
 export function createOrderPlacement(deps: PlacementDeps) {
-  const writer = createOrderWriter(deps.pool);
+  const writer = createOrderWriter(deps.pool, deps.writer);
   async function priceLines(items: PlaceOrderInput['items'], now: Date): Promise<OrderLine[]> {
     const merged = new Map<string, number>();
     for (const item of items) merged.set(item.burgerId, (merged.get(item.burgerId) ?? 0) + item.quantity);
@@ -200,24 +188,3 @@ export function createOrderPlacement(deps: PlacementDeps) {
 }
 
 export type OrderPlacement = ReturnType<typeof createOrderPlacement>;
-
-/** The argument of place_order(jsonb); exported so the SQL's tests build it the same way. */
-export interface PlaceOrderArgument {
-  orderId: string;
-  userId: string;
-  email: string;
-  burgers: number;
-  items: OrderLine[];
-  totalCents: number;
-  currency: string;
-  paymentMethod: string;
-  mode: 'async' | 'sync';
-  correlationId: string;
-  now: string;
-  limit: number;
-  windowMs: number;
-  requestHash: string;
-  idempotencyKey: string | null;
-  response: Omit<OrderAccepted, 'quota'>;
-  outbox: OutboxRow | null;
-}

@@ -1,6 +1,6 @@
 import type { Logger } from '@akaso/config';
-import { createListener } from '@akaso/db';
-import { ORDER_STATUS_CHANNEL } from './status-projector.ts';
+import { createListener, type DatabaseTimeouts } from '@akaso/db';
+import { ORDER_STATUS_CHANNEL } from './status-transition.ts';
 
 /**
  * Pushes "order X changed" to the SSE streams of this instance. The change may have been made by
@@ -16,13 +16,18 @@ export interface StatusFeed {
   readonly connected: boolean;
 }
 
-export function createStatusFeed(connectionString: string, logger: Logger): StatusFeed {
+export function createStatusFeed(
+  connectionString: string,
+  logger: Logger,
+  timeouts: Partial<DatabaseTimeouts> = {},
+): StatusFeed {
   const subscribers = new Map<string, Set<() => void>>();
   const listener = createListener({
     connectionString,
     channel: ORDER_STATUS_CHANNEL,
     name: 'order-api-status-feed',
     logger,
+    timeouts,
     onNotify: (orderId) => {
       for (const fn of subscribers.get(orderId) ?? []) fn();
     },

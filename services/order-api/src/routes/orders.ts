@@ -122,8 +122,10 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
         summary: 'Status changes as Server-Sent Events',
         description:
           'received → reserved → confirmed | rejected (with reason); the stream ends at a terminal state. ' +
-          `At most ${streamLimits.maxStreamsPerOrder} streams per order and ${streamLimits.maxStreams} in all ` +
-          'per API instance: beyond, 503 TOO_MANY_STREAMS with Retry-After.',
+          `At most ${streamLimits.maxStreamsPerOrder} streams per order, ${streamLimits.maxStreamsPerClient} per client address ` +
+          `and ${streamLimits.maxStreams} in all per API instance: beyond, 503 TOO_MANY_STREAMS with Retry-After. ` +
+          `The server ends a stream after ${streamLimits.maxLifetimeMs / 1000} s; a client that reconnects with ` +
+          'Last-Event-ID (EventSource does) gets the changes after that event.',
         params: OrderIdParams,
         response: {
           200: {
@@ -140,15 +142,16 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
     async (request, reply) => {
       const { id } = request.params;
       // Claimed before any query: a flood of streams is refused without touching the database.
-      const slot = streams.claim(id);
+      const slot = streams.claim(id, request.ip);
+      const after = lastEventId(request.headers['last-event-id']);
       let stream: ReturnType<typeof slot.open> | undefined;
       try {
         const order = await orders.getOrder(id);
         if (!order) throw new AppError('NOT_FOUND', `no order ${id}`);
         // Subscribed before the history is read, so a change in between is not missed.
-        const opened = slot.open(order.orderId, reply.raw);
+        const opened = slot.open(order.orderId, reply.raw, after);
         stream = opened;
-        const history = await orders.historySince(order.orderId, 0n);
+        const history = await orders.historySince(order.orderId, after);
         reply.hijack();
         opened.start(history);
         // The client may have gone while the history was read: then 'close' has already fired.
@@ -198,6 +201,11 @@ function unknownBurgersOnly(body: unknown, validate: ((input: unknown) => boolea
     ),
   };
   return validate(patched) ? [...new Set(unknown)] : [];
+}
+
+/** The change id a reconnecting EventSource sends (0n for none or anything that is not one). */
+function lastEventId(header: string | string[] | undefined): bigint {
+  return typeof header === 'string' && /^\d{1,18}$/.test(header) ? BigInt(header) : 0n;
 }
 
 /** A correlation id that genRequestId took from the trace is the trace id; any other is not. */

@@ -10,6 +10,13 @@ export interface StreamLimits {
   maxStreamsPerOrder: number;
   /** Open SSE streams on this API instance; beyond, 503 TOO_MANY_STREAMS. */
   maxStreams: number;
+  /** Open SSE streams from one client address; beyond, 503 TOO_MANY_STREAMS. */
+  maxStreamsPerClient: number;
+  /**
+   * The server ends a stream after this long (ms); EventSource reconnects with Last-Event-ID and
+   * the stream resumes after that event. Bounds how long one client holds a slot and a socket.
+   */
+  maxLifetimeMs: number;
   /** A failed history read is tried again after this long (ms). */
   retryMs: number;
 }
@@ -19,6 +26,8 @@ export interface StreamLimits {
 export const streamLimitDefaults = {
   maxStreamsPerOrder: 200,
   maxStreams: 2_000,
+  maxStreamsPerClient: 20,
+  maxLifetimeMs: 300_000,
   retryMs: 1_000,
 } as const satisfies StreamLimits;
 
@@ -38,9 +47,11 @@ interface OrderStreams {
 
 export interface StreamSlot {
   /** Registers the stream (subscribed from now on); call start() once the history is read. */
+  /** `after`: the client's Last-Event-ID (0n: from the start); only later changes are sent. */
   open(
     orderId: string,
     res: ServerResponse,
+    after?: bigint,
   ): { start(history: StatusChange[]): void; end(): void; discard(): void };
   /** Gives the slot back when the request fails before open(). */
   release(): void;
@@ -57,10 +68,13 @@ export function createStreamHub(deps: {
   logger: FastifyBaseLogger;
   maxStreamsPerOrder: number;
   maxStreams: number;
+  maxStreamsPerClient: number;
+  maxLifetimeMs: number;
   retryMs: number;
 }) {
   const byOrder = new Map<string, OrderStreams>();
   const claimedPerOrder = new Map<string, number>();
+  const claimedPerClient = new Map<string, number>();
   let total = 0;
 
   const pump = async (orderId: string, entry: OrderStreams): Promise<void> => {
@@ -88,11 +102,15 @@ export function createStreamHub(deps: {
     }
   };
 
-  const release = (orderId: string) => {
+  const decrement = (counts: Map<string, number>, key: string) => {
+    const n = (counts.get(key) ?? 1) - 1;
+    if (n > 0) counts.set(key, n);
+    else counts.delete(key);
+  };
+  const release = (orderId: string, client: string) => {
     total -= 1;
-    const n = (claimedPerOrder.get(orderId) ?? 1) - 1;
-    if (n > 0) claimedPerOrder.set(orderId, n);
-    else claimedPerOrder.delete(orderId);
+    decrement(claimedPerOrder, orderId);
+    decrement(claimedPerClient, client);
   };
 
   return {
@@ -100,8 +118,13 @@ export function createStreamHub(deps: {
       return total;
     },
 
-    claim(orderId: string): StreamSlot {
+    /** `client`: the caller's address (one client may hold maxStreamsPerClient streams). */
+    claim(orderId: string, client: string): StreamSlot {
       const perOrder = claimedPerOrder.get(orderId) ?? 0;
+      const perClient = claimedPerClient.get(client) ?? 0;
+      if (perClient >= deps.maxStreamsPerClient) {
+        throw new AppError('TOO_MANY_STREAMS', `this client already has ${perClient} open status streams`);
+      }
       if (perOrder >= deps.maxStreamsPerOrder || total >= deps.maxStreams) {
         throw new AppError(
           'TOO_MANY_STREAMS',
@@ -111,16 +134,17 @@ export function createStreamHub(deps: {
         );
       }
       claimedPerOrder.set(orderId, perOrder + 1);
+      claimedPerClient.set(client, perClient + 1);
       total += 1;
       let released = false;
       const releaseOnce = () => {
         if (released) return;
         released = true;
-        release(orderId);
+        release(orderId, client);
       };
       return {
         release: releaseOnce,
-        open(id, res) {
+        open(id, res, after = 0n) {
           let entry = byOrder.get(id);
           if (!entry) {
             const created: OrderStreams = {
@@ -135,8 +159,9 @@ export function createStreamHub(deps: {
           }
           const owner = entry;
           let keepAlive: NodeJS.Timeout | undefined;
+          let lifetime: NodeJS.Timeout | undefined;
           const stream: Stream = {
-            lastId: 0n,
+            lastId: after,
             started: false,
             send(change) {
               const changeId = BigInt(change.id);
@@ -154,6 +179,7 @@ export function createStreamHub(deps: {
           const forget = () => {
             if (!owner.streams.delete(stream)) return false;
             clearInterval(keepAlive);
+            clearTimeout(lifetime);
             releaseOnce();
             if (owner.streams.size === 0) {
               owner.unsubscribe();
@@ -171,6 +197,8 @@ export function createStreamHub(deps: {
                 'x-accel-buffering': 'no',
               });
               keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+              // Ended without a terminal state: EventSource reconnects with Last-Event-ID.
+              lifetime = setTimeout(() => stream.end(), deps.maxLifetimeMs);
               stream.started = true;
               for (const change of history) if (owner.streams.has(stream)) stream.send(change);
               // A change committed between the history read and now: the pump catches it up.
