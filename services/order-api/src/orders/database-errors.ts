@@ -14,7 +14,7 @@ const sqlState = (err: unknown) => {
 /**
  * What a failed database call says about the database:
  * - `unavailable`: unreachable, or no answer in time (a statement or client timeout, too many
- *   connections): any other call now would meet the same;
+ *   connections, no free pooled connection): any other call now would meet the same;
  * - `conflict`: a serialization failure or a deadlock: the other transaction is gone, the same
  *   call can pass at once;
  * - `locked`: a lock was not granted within the lock timeout: one user's orders are stuck
@@ -24,6 +24,8 @@ const sqlState = (err: unknown) => {
 export function databaseFailure(err: unknown): 'unavailable' | 'conflict' | 'locked' | 'other' {
   const code = sqlState(err);
   if (isDatabaseUnavailable(err) || code === '57014' || code === '53300') return 'unavailable';
+  // No pooled connection in time: the pool is saturated, every other call would wait as long.
+  if ((err as Error | null)?.message === POOL_TIMEOUT) return 'unavailable';
   if (code === '40001' || code === '40P01') return 'conflict';
   if (code === '55P03') return 'locked';
   return 'other';

@@ -96,6 +96,7 @@ describe('the order writer', () => {
     ['a statement timeout', withCode('57014', 'canceling statement due to statement timeout')],
     ['a connection cut', withCode('ECONNRESET')],
     ['too many connections', withCode('53300')],
+    ['no free pooled connection in time', new Error('timeout exceeded when trying to connect')],
   ])('treats %s the same way', async (_, err) => {
     const { pool, calls } = scriptedPool();
     const writer = createOrderWriter(pool, { maxInFlight: 1 });
