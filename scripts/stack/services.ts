@@ -11,6 +11,7 @@ import {
   postgresUrl,
   serviceBasePorts,
 } from '@akaso/stack-client';
+import { internalApiToken } from './internal-token.ts';
 import { repoRoot } from './paths.ts';
 import {
   logFile,
@@ -71,6 +72,7 @@ export function serviceEnv(
     INVENTORY_URL: `http://${host}:${basePorts.inventory}`,
     PAYMENT_URL: `http://${host}:${basePorts.payment}`,
     EMAIL_URL: `http://${host}:${basePorts.email}`,
+    INTERNAL_API_TOKEN: internalApiToken(),
     // Through the charge counter, which forwards to stripe-mock unchanged and counts each charge
     // per idempotency key: the audit's proof that no order was charged twice at the provider.
     STRIPE_API_BASE: chargeCounterUrl,

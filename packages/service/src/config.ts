@@ -32,6 +32,9 @@ export function serviceConfig(
     PORT: env.port(defaultPort),
     DATABASE_URL: env.url(),
     KAFKA_BROKERS: env.brokers(),
+    // The shared token of the internal endpoints (/internal/*): they refuse a caller without it,
+    // and the synchronous baseline sends it (packages/service/src/internal-auth.ts).
+    INTERNAL_API_TOKEN: Type.String({ minLength: 16 }),
     // TLS and SASL to a secured cluster (packages/config/src/kafka-security.ts).
     ...kafkaSecurityConfig(),
     DB_POOL_SIZE: Type.Integer({ minimum: 1, default: defaults.dbPoolSize ?? 10 }),

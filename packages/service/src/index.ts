@@ -5,6 +5,7 @@ export { AppError, errorCodes, installErrorHandler } from './errors.ts';
 export type { ReadinessCheck, ReadinessReport } from './health.ts';
 export type { HttpAppOptions } from './http.ts';
 export { createHttpApp } from './http.ts';
+export { internalAuthHeaders, internalPrefix, requireInternalToken, tokenMatches } from './internal-auth.ts';
 export type { ShutdownStep } from './lifecycle.ts';
 export { handleShutdown, migrateDatabase, retryStartup } from './lifecycle.ts';
 export type { Metrics } from './metrics.ts';

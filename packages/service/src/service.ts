@@ -16,6 +16,7 @@ import type Type from 'typebox';
 import { databaseTimeouts, type HttpTimeouts, type ServiceConfig } from './config.ts';
 import type { ReadinessCheck } from './health.ts';
 import { createHttpApp } from './http.ts';
+import { requireInternalToken } from './internal-auth.ts';
 import { handleShutdown, type ShutdownStep } from './lifecycle.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { installProcessGuards } from './process-guards.ts';
@@ -170,6 +171,7 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
     app = await createHttpApp({ logger, metrics: metrics.registry, readiness, timeouts: httpTimeouts });
     await parts.routes?.(app);
   }
+  requireInternalToken(app, config.INTERNAL_API_TOKEN);
 
   await relay?.start();
   await parts.start?.();

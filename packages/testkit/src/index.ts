@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type OrderRequest, orderRef } from '@akaso/contracts';
 import {
@@ -179,10 +181,20 @@ export async function stock(): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.id, r.stock]));
 }
 
+/**
+ * The internal endpoints' token: INTERNAL_API_TOKEN, or the one the local stack made
+ * (scripts/stack/internal-token.ts writes it to <AKASO_DATA_DIR or .data>/internal-api-token).
+ */
+export function internalApiToken(): string {
+  if (process.env.INTERNAL_API_TOKEN) return process.env.INTERNAL_API_TOKEN;
+  const dataDir = process.env.AKASO_DATA_DIR ?? join(import.meta.dirname, '..', '..', '..', '.data');
+  return readFileSync(join(dataDir, 'internal-api-token'), 'utf8').trim();
+}
+
 export async function setStock(ingredientId: string, value: number): Promise<void> {
   const res = await fetch(`${stack.inventory}/internal/stock/${ingredientId}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${internalApiToken()}` },
     body: JSON.stringify({ stock: value }),
   });
   if (!res.ok) throw new Error(`set stock ${ingredientId}: ${res.status}`);

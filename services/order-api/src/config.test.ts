@@ -5,6 +5,7 @@ import { ConfigSchema } from './config.ts';
 const base = {
   DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/order_api',
   KAFKA_BROKERS: '127.0.0.1:9092',
+  INTERNAL_API_TOKEN: 'a-test-token-of-16-or-more',
 };
 const load = (env: Record<string, string>) => loadConfig('order-api', ConfigSchema, { ...base, ...env });
 

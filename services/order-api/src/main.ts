@@ -64,6 +64,7 @@ await runService({
         paymentUrl: config.PAYMENT_URL,
         emailUrl: config.EMAIL_URL,
       },
+      internalToken: config.INTERNAL_API_TOKEN,
       stepTimeoutMs: config.SYNC_STEP_TIMEOUT_MS,
       settleTimeoutMs: config.SYNC_SETTLE_TIMEOUT_MS,
       logger,

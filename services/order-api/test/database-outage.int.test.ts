@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { createLogger } from '@akaso/config';
 import { createMetrics } from '@akaso/service';
-import { order, stack, uniqueUser } from '@akaso/testkit';
+import { internalApiToken, order, stack, uniqueUser } from '@akaso/testkit';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
@@ -76,6 +76,7 @@ beforeAll(async () => {
       abandon: projector.abandon,
       statusOf: projector.statusOf,
       endpoints: { inventoryUrl: stack.inventory, paymentUrl: stack.inventory, emailUrl: stack.inventory },
+      internalToken: internalApiToken(),
       stepTimeoutMs: 1_000,
       settleTimeoutMs: 1_000,
       logger,

@@ -1,6 +1,6 @@
 import type { Logger } from '@akaso/config';
 import { type AnyEvent, type EventByType, newEvent } from '@akaso/contracts';
-import { AppError } from '@akaso/service';
+import { AppError, internalAuthHeaders } from '@akaso/service';
 import type { OrderAccepted, OrderPlaced, Placed, PlaceOptions, PlaceOrderInput } from './place-order.ts';
 import type { OrderStatus } from './status.ts';
 import type { Projection } from './status-projector.ts';
@@ -21,6 +21,8 @@ export interface SyncFlowDeps {
   abandon(orderId: string, reason: string): Promise<void>;
   statusOf(orderId: string): Promise<{ status: OrderStatus; reason: string | null } | null>;
   endpoints: SyncEndpoints;
+  /** INTERNAL_API_TOKEN: the internal endpoints refuse a call without it. */
+  internalToken: string;
   /** How long the customer waits for one step before the answer is a 502. */
   stepTimeoutMs: number;
   /** How long a step that outlived the customer's wait is still awaited, to settle the order. */
@@ -80,7 +82,11 @@ export function createSyncFlow(deps: SyncFlowDeps) {
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+        headers: {
+          'content-type': 'application/json',
+          'x-correlation-id': correlationId,
+          ...internalAuthHeaders(deps.internalToken),
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(deps.settleTimeoutMs),
       });

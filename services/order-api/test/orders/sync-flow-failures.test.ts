@@ -42,6 +42,7 @@ describe('the synchronous baseline', () => {
         paymentUrl: standIn.standInsUrl(),
         emailUrl: standIn.standInsUrl(),
       },
+      internalToken: standIn.internalToken,
       stepTimeoutMs: 1_000,
       settleTimeoutMs: 1_000,
       logger: createLogger('test', 'silent'),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@akaso/config';
 import { type AnyEvent, newEvent } from '@akaso/contracts';
-import { AppError } from '@akaso/service';
+import { AppError, requireInternalToken } from '@akaso/service';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { OrderPlaced, Placed, PlaceOrderInput } from '../../src/orders/place-order.ts';
@@ -23,10 +23,14 @@ let base: string;
 /** The stand-in endpoints' base URL (once useStandIns' beforeAll ran). */
 export const standInsUrl = () => base;
 
+/** The stand-ins, like the real services, refuse a call without the shared token. */
+export const internalToken = 'stand-in-internal-token';
+
 /** Registers the stand-in endpoints for the calling test file, emptied before each test. */
 export function useStandIns(): void {
   beforeAll(async () => {
     server = Fastify();
+    requireInternalToken(server, internalToken);
     for (const path of ['/internal/reserve', '/internal/charge', '/internal/release', '/internal/send']) {
       server.post(path, async (request, reply) => {
         const body = request.body as AnyEvent;
@@ -145,10 +149,11 @@ export function fakeOrders() {
   };
 }
 
-export function flow(orders: ReturnType<typeof fakeOrders>, stepTimeoutMs = 200) {
+export function flow(orders: ReturnType<typeof fakeOrders>, stepTimeoutMs = 200, token = internalToken) {
   return createSyncFlow({
     ...orders,
     endpoints: { inventoryUrl: base, paymentUrl: base, emailUrl: base },
+    internalToken: token,
     stepTimeoutMs,
     settleTimeoutMs: 5_000,
     logger: createLogger('test', 'silent'),
