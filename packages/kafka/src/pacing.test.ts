@@ -92,3 +92,15 @@ describe('createPacing', () => {
     expect(h.passes).toHaveLength(1);
   });
 });
+
+describe('passTime (the rule, also the outbox relay’s)', () => {
+  it('at once after a quiet spell, else at the next tick; a linger of 0 never waits', async () => {
+    const { passTime } = await import('./pacing.ts');
+    expect(passTime(1_000, Number.NEGATIVE_INFINITY, 50)).toBe(1_000);
+    expect(passTime(1_020, 1_000, 50)).toBe(1_050);
+    expect(passTime(1_050, 1_020, 50)).toBe(1_050); // on a tick: at once
+    expect(passTime(1_101, 1_000, 50)).toBe(1_101); // more than two lingers since: quiet
+    expect(passTime(1_020, 1_000, 0)).toBe(1_020);
+    expect(passTime(1_052, 1_040, 50, 5)).toBe(1_052); // within the margin after a tick
+  });
+});

@@ -52,6 +52,16 @@ export const marginFor = (lingerMs: number) => Math.min(FETCH_MARGIN_MS, Math.fl
 /** The first tick (a multiple of lingerMs) at or after t. */
 export const tickAfter = (t: number, lingerMs: number) => Math.ceil(t / lingerMs) * lingerMs;
 
+/**
+ * The rule itself, for work that arrives at `now` when the previous arrival was at `last`: at
+ * once after a quiet spell (nothing for two lingers), else at the next tick. An arrival up to
+ * `margin` after a tick still counts for it. Also the outbox relay's rule for its publishes.
+ */
+export function passTime(now: number, last: number, lingerMs: number, margin = 0): number {
+  if (lingerMs <= 0 || now - last > 2 * lingerMs) return now;
+  return Math.max(now, tickAfter(now - margin, lingerMs));
+}
+
 export function createPacing(opts: PacingOptions): Pacing {
   const { lingerMs, clock } = opts;
   const margin = marginFor(lingerMs);
@@ -72,7 +82,7 @@ export function createPacing(opts: PacingOptions): Pacing {
       const now = clock.now();
       // Quiet: at once, though after the current turn, so the batches of one fetch response
       // (one eachBatch call per partition) go together.
-      const at = busy(now) ? Math.max(now, tickAfter(now - margin, lingerMs)) : now;
+      const at = passTime(now, lastArrival, lingerMs, margin);
       lastArrival = now;
       if (at >= passAt) return;
       if (timer !== null) clock.clearTimeout(timer);

@@ -5,6 +5,7 @@ import {
   type Logger,
   type Message,
   type Producer,
+  passTime,
   UNHEALTHY_AFTER_MS,
 } from '@akaso/kafka';
 import { tracePublish } from '@akaso/observability';
@@ -19,10 +20,11 @@ export interface RelayOptions {
   /** Fallback poll when no NOTIFY arrives (another process inserted, a notification was lost). */
   pollIntervalMs?: number;
   /**
-   * After a wake-up (a NOTIFY: a row was written), wait this long before reading the outbox, so
-   * rows written meanwhile leave in the same Kafka batch: fewer, larger produce requests for a
-   * little latency. The relay's counterpart of a producer's linger.ms (kafkajs has none): 0
-   * publishes at once; a full batch never waits.
+   * The relay's tick, its counterpart of a producer's linger.ms (kafkajs has none), paced by the
+   * consumers' rule (passTime in @akaso/kafka): a row written after a quiet spell is published at
+   * once; while rows keep coming, they are published at the ticks, so rows written meanwhile
+   * leave in one Kafka batch: fewer produce requests, and fewer replication fetches behind each
+   * acks=all write. 0 publishes at once always; a full batch never waits.
    */
   lingerMs?: number;
   /** Published rows are kept this long for inspection, then deleted. */
@@ -95,6 +97,8 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   let pendingWake = false;
+  /** When the relay was last woken by a write: pacing's "quiet" is measured from it. */
+  let lastWoken = Number.NEGATIVE_INFINITY;
   let lastCleanup = 0;
   let lastProcessedCleanup = 0;
   let failingSince: number | null = null;
@@ -252,7 +256,12 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
         await reportBacklog(c);
         await cleanup(c);
         const woken = await wait(o.pollIntervalMs);
-        if (woken && o.lingerMs > 0 && running) await linger(o.lingerMs);
+        if (woken && running) {
+          const now = Date.now();
+          const at = passTime(now, lastWoken, o.lingerMs);
+          lastWoken = now;
+          if (at > now) await linger(at - now);
+        }
       } catch (err) {
         failures++;
         failingSince ??= Date.now();
