@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checksum, readMigrations, readSuperseded } from './migrate.ts';
+import { checksum, readMigrations, readRepeatable, readReplaces, readSuperseded } from './migrate.ts';
 
 const a = 'a'.repeat(64);
 const b = '0123456789abcdef'.repeat(4);
@@ -46,9 +46,58 @@ describe('readMigrations', () => {
       writeFileSync(join(root, name, 'migration.sql'), sql);
       if (superseded) writeFileSync(join(root, name, 'superseded-checksums'), superseded);
     }
+    writeFileSync(join(root, '20261124_b', 'replaces'), '20261101000000_old\n');
     expect(readMigrations(root)).toEqual([
-      { name: '20261123_a', sql: 'select 1;\n', checksum: checksum('select 1;\n'), superseded: [] },
-      { name: '20261124_b', sql: 'select 2;\n', checksum: checksum('select 2;\n'), superseded: [b] },
+      {
+        name: '20261123_a',
+        sql: 'select 1;\n',
+        checksum: checksum('select 1;\n'),
+        superseded: [],
+        replaces: [],
+      },
+      {
+        name: '20261124_b',
+        sql: 'select 2;\n',
+        checksum: checksum('select 2;\n'),
+        superseded: [b],
+        replaces: ['20261101000000_old'],
+      },
     ]);
+  });
+});
+
+describe('readReplaces', () => {
+  it('reads one migration name a line, with comments', () => {
+    const dir = migrationDir({
+      replaces: '# the history\n20261124100000_init\n\n20261125000000_next  # why\n',
+    });
+    expect(readReplaces(dir)).toEqual(['20261124100000_init', '20261125000000_next']);
+  });
+
+  it('refuses what is not a migration name, rather than replacing nothing', () => {
+    expect(() => readReplaces(migrationDir({ replaces: 'init\n' }))).toThrow(/not a migration name/);
+  });
+});
+
+describe('readRepeatable', () => {
+  it('gives every .sql file under the folder, named by its path there, in name order', () => {
+    const root = mkdtempSync(join(tmpdir(), 'akaso-sql-'));
+    mkdirSync(join(root, 'functions'));
+    mkdirSync(join(root, 'views'));
+    writeFileSync(join(root, 'views', 'a.sql'), 'create or replace view a as select 1;\n');
+    writeFileSync(join(root, 'functions', 'f.sql'), 'select 2;\n');
+    writeFileSync(join(root, 'functions', 'notes.md'), 'not sql');
+    expect(readRepeatable(root)).toEqual([
+      { name: 'functions/f.sql', sql: 'select 2;\n', checksum: checksum('select 2;\n') },
+      {
+        name: 'views/a.sql',
+        sql: 'create or replace view a as select 1;\n',
+        checksum: checksum('create or replace view a as select 1;\n'),
+      },
+    ]);
+  });
+
+  it('is empty for a service without the folder', () => {
+    expect(readRepeatable(join(tmpdir(), 'no-such-folder-akaso'))).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrate } from '@akaso/db';
+import { migrate, readRepeatable } from '@akaso/db';
 import { outboxMigrations } from '@akaso/outbox';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -31,7 +33,9 @@ export async function retryStartup<T>(
  * Migrates a service's database before anything touches its tables: first the outbox's own set
  * (packages/outbox: outbox, processed_events, outbox_enqueue), unless the service publishes
  * nothing, then the service's SQL migrations (Prisma layout), which may use what the first set
- * defined (order-api's place_order calls outbox_enqueue).
+ * defined (order-api's place_order calls outbox_enqueue), then the service's functions and views:
+ * the repeatable migrations in `sql/` beside `prisma/` (`sql/functions/place_order.sql`),
+ * applied again whenever a file changes.
  */
 export async function migrateDatabase(
   connectionString: string,
@@ -42,12 +46,23 @@ export async function migrateDatabase(
   const client = new pg.Client({ connectionString, application_name: 'migrate' });
   await client.connect();
   try {
-    const sets = [...(outbox ? [outboxMigrations] : []), { dir: migrationsDir, table: '_prisma_migrations' }];
-    for (const { dir, table } of sets) {
-      const result = await migrate(client, dir, { table });
+    const sqlDir = join(migrationsDir, '..', '..', 'sql');
+    const repeatable = existsSync(sqlDir) ? readRepeatable(sqlDir) : [];
+    const sets = [
+      ...(outbox ? [{ ...outboxMigrations, repeatable: [] }] : []),
+      { dir: migrationsDir, table: '_prisma_migrations', repeatable },
+    ];
+    for (const { dir, table, repeatable } of sets) {
+      const result = await migrate(client, dir, { table, repeatable });
       if (result.applied.length > 0) logger.info({ table, applied: result.applied }, 'database migrated');
       if (result.superseded.length > 0) {
         logger.info({ table, migrations: result.superseded }, 'applied earlier in a superseded text');
+      }
+      if (result.squashed.length > 0) {
+        logger.info({ table, baselines: result.squashed }, 'history squashed into a baseline');
+      }
+      if (result.repeatable.length > 0) {
+        logger.info({ applied: result.repeatable }, 'functions and views (re)applied');
       }
     }
   } finally {

@@ -53,7 +53,7 @@ await runService({
       onOutboxWrite: wakeOutbox,
     });
     const feed = createStatusFeed(config.DATABASE_URL, logger, timeouts);
-    const syncProjector = createStatusProjector({ db, clock: systemClock });
+    const syncProjector = createStatusProjector({ pool: database.pool, clock: systemClock });
     const placeSync = createSyncFlow({
       place: (input, opts) => orders.placement.place(input, opts, inlineHandoff),
       apply: syncProjector.apply,

@@ -67,6 +67,7 @@ beforeAll(async () => {
   const sale = { discountPercent: 70, startsAt: new Date(0), endsAt: new Date('2100-01-01') };
   const deps = { db: database.prisma, pool: database.pool, clock: systemClock, quota, sale, currency: 'eur' };
   const orders = createOrderService({ ...deps, onOutboxWrite: () => {} });
+  const projector = createStatusProjector({ pool: database.pool, clock: systemClock });
   app = await buildApp({
     logger,
     orders,

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 
 /**
- * The 5-burgers-per-24h rule is decided in ONE place: the SQL function quota_state (order-api's
- * migration 20261126000000_place_order_single_argument), which place_order calls under the
- * user's lock. This file only carries its answer to the API; the property tests run against
+ * The 5-burgers-per-24h rule is decided in ONE place: the SQL function quota_state
+ * (services/order-api/sql/functions/quota_state.sql), which place_order calls under the user's
+ * lock. This file only carries its answer to the API; the property tests run against
  * the SQL (test/quota.int.test.ts).
  */
 export interface QuotaPolicy {

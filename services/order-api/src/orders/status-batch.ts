@@ -1,6 +1,7 @@
-import type { AnyEvent } from '@akaso/contracts';
-import { nextStatus, type OrderStatus } from './status.ts';
-import { type OrderStatusEvent, terminalEvent } from './status-projector.ts';
+import { type AnyEvent, type EventOf, newEvent } from '@akaso/contracts';
+import { isTerminal, nextStatus, type OrderStatus } from './status.ts';
+
+export type OrderStatusEvent = EventOf<'order-status'>;
 
 export interface OrderRow {
   id: string;
@@ -9,6 +10,41 @@ export interface OrderRow {
   items: unknown;
   total_cents: number;
   currency: string;
+}
+
+/** What a terminal order announces: OrderConfirmed or OrderRejected (null before that). */
+export function terminalEvent(
+  event: AnyEvent,
+  order: { email: string; items: unknown; total_cents: number; currency: string },
+  status: OrderStatus,
+  reason: string | null,
+  now: Date,
+): OrderStatusEvent | null {
+  if (!isTerminal(status)) return null;
+  const about = { orderId: event.orderId, userId: event.userId };
+  return status === 'confirmed'
+    ? newEvent(
+        'OrderConfirmed',
+        about,
+        {
+          email: order.email,
+          items: order.items as Extract<OrderStatusEvent, { type: 'OrderConfirmed' }>['items'],
+          totalCents: order.total_cents,
+          currency: order.currency,
+          paymentIntentId: event.type === 'PaymentSucceeded' ? event.paymentIntentId : '',
+        },
+        now,
+      )
+    : newEvent(
+        'OrderRejected',
+        about,
+        {
+          email: order.email,
+          reason: reason ?? 'rejected',
+          stage: event.type === 'StockRejected' ? 'inventory' : 'payment',
+        },
+        now,
+      );
 }
 
 export interface BatchProjection {

@@ -1,7 +1,20 @@
--- place_order writes its OrderPlaced row through outbox_enqueue (packages/outbox's migrations,
--- applied before these), the one function that knows the outbox's columns, instead of an INSERT
--- of its own. Otherwise the same function as in 20261126000000_place_order_single_argument,
--- which explains the argument and the steps.
+-- POST /orders in ONE round trip (one statement, so one transaction). The argument is one JSON
+-- object built by the API (services/order-api/src/orders/place-order.ts):
+--   orderId, userId, email, burgers, items, totalCents, currency, paymentMethod, mode,
+--   correlationId, now, limit, windowMs, requestHash, idempotencyKey (or null),
+--   response (the answer without its quota), outbox (the OrderPlaced row, or null).
+-- Steps:
+--   1. lock the user (pg_advisory_xact_lock): two orders of one user never check the quota at
+--      the same time, so 50 concurrent requests can never accept more than the limit; the same
+--      lock serializes the user's Idempotency-Keys, which are scoped to the user;
+--   2. a known key returns the first answer ('replayed') or, for a different request,
+--      'key_reused' with the user's own order id;
+--   3. quota_state decides; a refusal returns its explanation ('quota_exceeded');
+--   4. the order, its first status, the outbox row (written by packages/outbox's
+--      outbox_enqueue, the one writer of outbox rows) and the key with the answer (which gets the
+--      quota after this order added).
+-- Statements in a VOLATILE plpgsql function each take a fresh snapshot, so step 3 sees every
+-- order committed by whoever held the user's lock before us.
 CREATE OR REPLACE FUNCTION "place_order"(p JSONB) RETURNS JSONB LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     v_user_id CONSTANT TEXT := p->>'userId';
