@@ -1,0 +1,144 @@
+/**
+ * The bench's report: the JSON written to bench/results (docs cite its fields: keep their names)
+ * and the table printed at the end.
+ */
+import type { BenchCase } from './options.ts';
+import type { ApiFigures, CaseFigures } from './runs.ts';
+import type { Target } from './targets.ts';
+
+export type CaseResult = CaseFigures & { lingerMs: number; tracing: string };
+
+/** b over a, to one decimal; null unless both are there (and a is not 0). */
+export const ratio = (a?: number, b?: number) => (a && b ? Math.round((b / a) * 10) / 10 : null);
+
+/** Sync against async, and each linger and tracing case against the baseline ("async"). */
+export function ratiosOf(results: Record<string, CaseResult>, cases: BenchCase[], baseTracing: string) {
+  const base = results.async;
+  return {
+    syncOverAsyncTimeToAcceptP99: ratio(base?.timeToAccept.p99Ms, results.sync?.timeToAccept.p99Ms),
+    asyncOverSyncAcceptedRps: ratio(results.sync?.acceptedRps, base?.acceptedRps),
+    // Each linger against the first (baseline) one, same offered load, same run.
+    linger: Object.fromEntries(
+      cases
+        .filter((c) => c.name.startsWith('async-linger'))
+        .map((c) => [
+          c.name,
+          {
+            acceptedRpsOverBaseline: ratio(base?.acceptedRps, results[c.name]?.acceptedRps),
+            endToEndP99OverBaseline: ratio(base?.endToEndMs.p99, results[c.name]?.endToEndMs.p99),
+            cpuPerOrderOverBaseline: ratio(
+              base?.cpuMsPerOrder ?? undefined,
+              results[c.name]?.cpuMsPerOrder ?? undefined,
+            ),
+          },
+        ]),
+    ),
+    // Each tracing setting against the baseline's: what tracing costs, in CPU ms per order.
+    tracing: Object.fromEntries(
+      cases
+        .filter((c) => c.name.startsWith('async-tracing-'))
+        .map((c) => {
+          const baseCpu = base?.cpuMsPerOrder;
+          const other = results[c.name]?.cpuMsPerOrder;
+          return [
+            c.name,
+            {
+              baselineTracing: baseTracing,
+              cpuMsPerOrderDelta:
+                typeof baseCpu === 'number' && typeof other === 'number'
+                  ? Math.round((other - baseCpu) * 100) / 100
+                  : null,
+              endToEndP99OverBaseline: ratio(base?.endToEndMs.p99, results[c.name]?.endToEndMs.p99),
+            },
+          ];
+        }),
+    ),
+  };
+}
+
+export interface BenchReport {
+  at: string;
+  machine: { cores: number; cpu: string | undefined };
+  load: { peakRps: number; holdS: number; users: number; thirdParty: Record<string, string> };
+  results: Record<string, CaseResult>;
+  ratios: ReturnType<typeof ratiosOf>;
+  api: ApiFigures | null;
+  targets: Target[];
+  verdict: 'pass' | 'fail';
+}
+
+/** The printed table: one column per case, then where the cost goes, the audit and the targets. */
+export function printReport(report: BenchReport, cases: BenchCase[], file: string): void {
+  const { results, api } = report;
+  const names = cases.map((c) => c.name);
+  const row = (label: string, f: (r: CaseResult) => unknown) =>
+    `${label.padEnd(34)}${names.map((m) => String(results[m] ? f(results[m]) : '-').padStart(18)).join('')}`;
+  const out: string[] = [];
+  out.push(`\n${''.padEnd(34)}${names.map((m) => m.padStart(18)).join('')}`);
+  out.push(row('tracing', (r) => r.tracing));
+  out.push(row('offered orders/s', (r) => r.offeredRps));
+  out.push(row('accepted orders/s', (r) => r.acceptedRps));
+  out.push(row('refused by the rule (429)', (r) => r.refused));
+  out.push(row('failed (5xx, errors)', (r) => r.failed));
+  out.push(
+    row(
+      'time to accept p50 / p99 (ms)',
+      (r) => `${Math.round(r.timeToAccept.p50Ms)} / ${Math.round(r.timeToAccept.p99Ms)}`,
+    ),
+  );
+  out.push(row('time to accept p95 (ms)', (r) => Math.round(r.timeToAccept.p95Ms)));
+  out.push(row('end-to-end p50 / p99 (ms)', (r) => `${r.endToEndMs.p50} / ${r.endToEndMs.p99}`));
+  out.push(
+    row(
+      'max lag (inventory/payment)',
+      (r) => `${r.maxConsumerLag.inventory ?? 0}/${r.maxConsumerLag.payment ?? 0}`,
+    ),
+  );
+  out.push(row('all orders terminal after (ms)', (r) => r.drainedAfterLastArrivalMs));
+  out.push(row('CPU ms per order (all processes)', (r) => r.cpuMsPerOrder));
+  out.push(
+    row(
+      '  pipeline / third-party stand-ins',
+      (r) => `${r.cpuMsPerOrderSplit.pipeline} / ${r.cpuMsPerOrderSplit.thirdPartyStandIns}`,
+    ),
+  );
+  out.push(row('PostgreSQL transactions per order', (r) => r.pgTransactionsPerOrder.total));
+  out.push(row('Kafka client requests per order', (r) => r.kafkaRequestsPerOrder.total));
+  const top = (o: Record<string, number | null>) =>
+    Object.entries(o)
+      .filter(([k]) => k !== 'total')
+      .slice(0, 6)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  for (const c of cases) {
+    const r = results[c.name];
+    if (!r) continue;
+    out.push(`\n${c.name}: CPU ms/order by process: ${top(r.cpuMsPerOrderByProcess)}`);
+    out.push(`${c.name}: transactions/order by database: ${top(r.pgTransactionsPerOrder)}`);
+    out.push(`${c.name}: Kafka requests/order by API: ${top(r.kafkaRequestsPerOrder)}`);
+  }
+  out.push(
+    row('audit', (r) =>
+      r.audit.violations.length > 0 ? 'FAIL' : r.audit.stillDraining ? 'still draining' : 'pass',
+    ),
+  );
+  for (const [name, r] of Object.entries(results)) {
+    if (r.audit.stillDraining) out.push(`${name}: no violation, ${r.audit.stillDraining}`);
+    for (const v of r.audit.violations.slice(0, 5)) out.push(`${name}: VIOLATION ${v}`);
+  }
+  if (api) {
+    out.push(
+      `\napi alone: offered ${api.offeredRps}/s, accepted ${api.acceptedRps}/s, time to accept p50/p99 ${Math.round(api.timeToAccept.p50Ms)}/${Math.round(api.timeToAccept.p99Ms)} ms, failed ${api.failed}, dropped ${api.dropped}; audit after the consumers worked it off: ${api.audit.ok ? 'pass' : 'FAIL'}`,
+    );
+    if (api.audit.stillDraining) out.push(`api alone: no violation, ${api.audit.stillDraining}`);
+    for (const v of api.audit.violations.slice(0, 5)) out.push(`api alone: VIOLATION ${v}`);
+  }
+  if (report.targets.length > 0) {
+    out.push('\ntargets:');
+    for (const t of report.targets) out.push(`  ${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.value}`);
+  }
+  out.push(
+    `\nsync/async time-to-accept p99: ${report.ratios.syncOverAsyncTimeToAcceptP99 ?? '-'}×   written: ${file}`,
+  );
+  console.log(out.join('\n'));
+}
