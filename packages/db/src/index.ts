@@ -1,3 +1,4 @@
+export { DatabaseError, sqlStateVerdict, toDatabaseError } from './database-error.ts';
 export { isDatabaseUnavailable, POOL_TIMEOUT } from './errors.ts';
 export type { Listener, ListenerOptions } from './listener.ts';
 export { createListener } from './listener.ts';

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { classifyPoolErrors } from './classified-pool.ts';
 import { connectionOptions, type DatabaseTimeouts } from './timeouts.ts';
 
 export type Pool = pg.Pool;
@@ -35,7 +36,8 @@ export function createPool(opts: PoolOptions): Pool {
   // client fails as a transient error, and the client is destroyed when released broken.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return pool;
+  // Every failure leaves the pool saying whether a retry can help (database-error.ts).
+  return classifyPoolErrors(pool);
 }
 
 /**
