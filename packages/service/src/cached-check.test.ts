@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cachedCheck } from './service.ts';
+
+// Fake timers fake Date.now too, which is the clock cachedCheck reads.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('cachedCheck', () => {
   it('asks the dependency once per ttl, and reports its failure meanwhile', async () => {
@@ -17,9 +25,18 @@ describe('cachedCheck', () => {
     await check.check();
     expect(calls).toBe(1);
     failing = true;
-    await new Promise((r) => setTimeout(r, 60));
+    vi.advanceTimersByTime(40);
+    await check.check(); // still the cached answer: the ttl has not passed
+    expect(calls).toBe(1);
+    vi.advanceTimersByTime(1);
     await expect(check.check()).rejects.toThrow(/ECONNREFUSED/);
     await expect(check.check()).rejects.toThrow(/ECONNREFUSED/);
     expect(calls).toBe(2);
+    failing = false;
+    vi.advanceTimersByTime(40);
+    await expect(check.check()).rejects.toThrow(/ECONNREFUSED/); // the failure is cached as long
+    vi.advanceTimersByTime(1);
+    await check.check();
+    expect(calls).toBe(3);
   });
 });
