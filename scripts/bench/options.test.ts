@@ -14,6 +14,7 @@ describe('parseBenchArgs', () => {
       tracings: ['on'],
       warmupS: 10,
       apiRate: 1500,
+      loneOrders: 12,
     });
   });
 
@@ -43,6 +44,7 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--linger', '5,-1'])).toThrow(/--linger/);
     expect(() => parseBenchArgs(['--linger', '2.5'])).toThrow(/--linger/);
     expect(() => parseBenchArgs(['--tracing', 'on,sometimes'])).toThrow(/--tracing/);
+    expect(() => parseBenchArgs(['--lone-orders', '-1'])).toThrow(/--lone-orders/);
   });
 });
 

@@ -18,6 +18,8 @@ export interface BenchOptions {
   tracings: string[];
   warmupS: number;
   apiRate: number;
+  /** Orders placed one at a time on the quiet stack before each async rush (loneOrder); 0: none. */
+  loneOrders: number;
 }
 
 export function parseBenchArgs(args: string[]): BenchOptions {
@@ -33,6 +35,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       tracing: { type: 'string', default: 'on' },
       warmup: { type: 'string', default: '10' },
       'api-rate': { type: 'string', default: '1500' },
+      'lone-orders': { type: 'string', default: '12' },
     },
   });
   const lingers = values.linger.split(',').map(Number);
@@ -44,6 +47,10 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     throw new Error(
       `--tracing expects a comma-separated list of on, off, all or a ratio 0..1, got ${values.tracing}`,
     );
+  }
+  const loneOrders = Number(values['lone-orders']);
+  if (!Number.isInteger(loneOrders) || loneOrders < 0) {
+    throw new Error(`--lone-orders expects a count (0 for none), got ${values['lone-orders']}`);
   }
   const modes = values.modes.split(',');
   return {
@@ -57,6 +64,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     tracings,
     warmupS: Number(values.warmup),
     apiRate: Number(values['api-rate']),
+    loneOrders,
   };
 }
 

@@ -95,6 +95,11 @@ export function printReport(report: BenchReport, cases: BenchCase[], file: strin
     ),
   );
   out.push(row('all orders terminal after (ms)', (r) => r.drainedAfterLastArrivalMs));
+  out.push(
+    row('lone order p50 / p99 / max (ms)', (r) =>
+      r.loneOrder ? `${r.loneOrder.p50Ms} / ${r.loneOrder.p99Ms} / ${r.loneOrder.maxMs}` : '-',
+    ),
+  );
   out.push(row('CPU ms per order (all processes)', (r) => r.cpuMsPerOrder));
   out.push(
     row(

@@ -1,6 +1,6 @@
 /**
  * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync] [--linger 0,5]
- *            [--tracing on,off,all,0.1] [--warmup 10] [--api-rate 1500]
+ *            [--tracing on,off,all,0.1] [--warmup 10] [--api-rate 1500] [--lone-orders 12]
  *
  * Brings up the local stack, then runs the Christmas rush at the same offered load in each mode,
  * one after the other, and writes bench/results/<timestamp>.json with, per mode: offered and
@@ -16,7 +16,9 @@
  * process of the stack).
  *
  * Before each case's measured run, a warm-up rush (--warmup seconds at the peak rate, 0 for none)
- * runs and drains unmeasured (runs.ts: warmUp).
+ * runs and drains unmeasured (runs.ts: warmUp). Then, on the quiet stack, --lone-orders orders
+ * are placed one at a time (each once the previous one is confirmed) and their received →
+ * confirmed times reported as `loneOrder` (p50/p99/max) in each async case (lone-order.ts).
  *
  * The CPU per order is reported for every process, and split in two: the pipeline this project
  * runs (brokers, PostgreSQL, the services, Jaeger) and the local stand-ins for third parties
@@ -57,6 +59,7 @@ const settings: RunSettings = {
   hold: opts.hold,
   users: opts.users,
   ticksPerSecond: clockTicksPerSecond(),
+  loneOrders: opts.loneOrders,
 };
 
 await startStack(consoleReporter, { services: false });

@@ -8,6 +8,7 @@ import { type RushProgress, runRush } from '../load/rush.ts';
 import { christmasStages } from '../load/scenario.ts';
 import { type Counters, costPerOrder, diff, perOrder } from './cost.ts';
 import { stackCpuSeconds } from './cpu.ts';
+import { measureLoneOrders } from './lone-order.ts';
 import { kafkaRequests, pgTransactions, sampleMaxLag } from './measure.ts';
 import type { Mode } from './options.ts';
 import { type Rig, removeRunMails, restock } from './rig.ts';
@@ -18,6 +19,8 @@ export interface RunSettings {
   hold: number;
   users: number;
   ticksPerSecond: number;
+  /** Lone orders before each async rush (lone-order.ts). */
+  loneOrders: number;
 }
 
 const printProgress = (p: RushProgress) =>
@@ -34,6 +37,9 @@ async function counters(ticksPerSecond: number): Promise<Counters> {
 export async function runCase(mode: Mode, name: string, s: RunSettings) {
   const runId = `${mode}${Date.now().toString(36)}`;
   await restock();
+  // On the quiet stack, before the rush and outside its measurement; its own run id, so the
+  // rush's audit never counts these orders or their mails.
+  const loneOrder = mode === 'async' && s.loneOrders > 0 ? await loneOrders(s.loneOrders) : null;
   const lag = await sampleMaxLag();
   const before = await counters(s.ticksPerSecond);
   console.error(`\n== ${name}: peak ${s.rate} orders/s for ${s.hold}s (run ${runId})`);
@@ -74,6 +80,7 @@ export async function runCase(mode: Mode, name: string, s: RunSettings) {
     maxConsumerLag,
     drainedAfterLastArrivalMs: drainMs,
     ...costPerOrder(before, after, acceptedOrders.length),
+    loneOrder,
     audit: {
       ok: audit.ok,
       violations: audit.violations.slice(0, 20),
@@ -83,6 +90,17 @@ export async function runCase(mode: Mode, name: string, s: RunSettings) {
       dlq: audit.dlq,
     },
   };
+}
+
+async function loneOrders(count: number) {
+  const runId = `lone${Date.now().toString(36)}`;
+  console.error(`\n== ${count} lone orders, one at a time (run ${runId})`);
+  const figures = await measureLoneOrders(count, runId);
+  console.error(
+    `   received → confirmed p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, max ${figures.maxMs} ms`,
+  );
+  await removeRunMails(runId);
+  return figures;
 }
 
 export type CaseFigures = Awaited<ReturnType<typeof runCase>>;
