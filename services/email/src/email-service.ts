@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AnyEvent } from '@akaso/contracts';
 import type { Pool } from '@akaso/db';
-import { PermanentError, retryWhileTransient } from '@akaso/kafka';
+import { retryWhileTransient } from '@akaso/kafka';
 import { withClientSpan } from '@akaso/observability';
 import addressparser from 'nodemailer/lib/addressparser';
 import { composeMail } from './mime.ts';
@@ -20,6 +20,22 @@ export class ClaimedElsewhereError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ClaimedElsewhereError';
+  }
+}
+
+/**
+ * The SMTP server refused a mail for its recipient. Retriable while the refusal is temporary and
+ * younger than its bound; past it, or permanent (5xx), not: the consumer dead-letters the mail
+ * with this message, the server's answer included.
+ */
+export class RecipientRefusedError extends Error {
+  readonly code = 'SMTP_RECIPIENT_REFUSED';
+  readonly dependency = 'smtp';
+  readonly retriable: boolean;
+  constructor(message: string, retriable: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RecipientRefusedError';
+    this.retriable = retriable;
   }
 }
 
@@ -237,15 +253,17 @@ export function createEmailService(deps: {
     const given = refused.filter(
       (r) => refusalVerdict(r.refusal, refusedFor.get(r.w.key) ?? 0, deps.refusedMaxMs) === 'dead-letter',
     );
-    if (given.length > 0) {
-      const what = given
+    const about = (rs: typeof refused) =>
+      rs
         .map((r) => `${r.w.mail.kind} for order ${r.w.orderId} to ${r.w.mail.to}: ${r.refusal.reply}`)
         .join('; ');
-      throw new PermanentError('SMTP_RECIPIENT_REFUSED', `the SMTP server refused ${what}`, {
+    if (given.length > 0)
+      throw new RecipientRefusedError(`the SMTP server refused ${about(given)}`, false, {
         cause: given[0]?.err,
       });
-    }
-    throw refused[0]?.err;
+    throw new RecipientRefusedError(`the SMTP server refuses for now ${about(refused)}`, true, {
+      cause: refused[0]?.err,
+    });
   }
 
   /** Sends the mails these events call for; returns how many went out now. */

@@ -114,8 +114,11 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
       timer = setTimeout(
         () =>
           reject(
+            // A server that stopped answering is one that is down: retried, never dead-lettered.
             Object.assign(new Error(`SMTP send timed out after ${opts.sendTimeoutMs} ms`), {
               code: 'ETIMEDOUT',
+              retriable: true,
+              dependency: 'smtp',
             }),
           ),
         opts.sendTimeoutMs,
