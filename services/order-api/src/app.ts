@@ -1,4 +1,5 @@
 import type { Logger } from '@akaso/config';
+import type { Clock } from '@akaso/kafka';
 import { createHttpApp, type HttpAppOptions, type Metrics, type ReadinessCheck } from '@akaso/service';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -25,6 +26,8 @@ export interface AppDeps {
   mailpitWebUrl: string;
   /** Caps on open SSE streams (tests lower them). */
   streamLimits?: Partial<StreamLimits>;
+  /** The SSE streams' timers (tests drive them; default: the process clock). */
+  streamClock?: Clock;
   /** Jaeger's UI, where the storefront links each order's trace. */
   jaegerWebUrl?: string;
   /** HTTP bounds (createHttpApp's defaults when not given). */
@@ -68,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     placeSync: deps.placeSync,
     feed: deps.feed,
     ...(deps.streamLimits ? { streamLimits: deps.streamLimits } : {}),
+    ...(deps.streamClock ? { streamClock: deps.streamClock } : {}),
   });
   await app.register(storefrontRoutes, {
     mailpitWebUrl: deps.mailpitWebUrl,

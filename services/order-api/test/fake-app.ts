@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@akaso/config';
+import type { Clock } from '@akaso/kafka';
 import { AppError, createMetrics } from '@akaso/service';
 import { buildApp } from '../src/app.ts';
 import { seedMenu } from '../src/menu.ts';
@@ -12,11 +13,12 @@ import type { StreamLimits } from '../src/routes/status-streams.ts';
  * and OpenAPI document are the real ones; only the database is replaced. For tests of the HTTP
  * contract (app.inject, no broker, no database).
  */
-export async function buildFakeApp(opts: { streamLimits?: Partial<StreamLimits> } = {}) {
+export async function buildFakeApp(opts: { streamLimits?: Partial<StreamLimits>; streamClock?: Clock } = {}) {
   const orders = new Map<string, OrderView>();
   const history = new Map<string, StatusChange[]>();
   const listeners = new Map<string, Set<() => void>>();
-  const calls = { historySince: 0 };
+  // inFlight: history reads started and not yet answered (0: the streams have caught up).
+  const calls = { historySince: 0, historySinceInFlight: 0 };
   let historyFails = false;
   let nextChangeId = 1n;
   const quota = (used: number) => ({
@@ -84,8 +86,15 @@ export async function buildFakeApp(opts: { streamLimits?: Partial<StreamLimits> 
     },
     async historySince(id: string, after: bigint) {
       calls.historySince += 1;
-      if (historyFails) throw new Error('timed out fetching a new connection from the pool');
-      return (history.get(id) ?? []).filter((c) => BigInt(c.id) > after);
+      calls.historySinceInFlight += 1;
+      try {
+        // Answered on a later turn, as a query is: the callers see a read in flight.
+        await new Promise((r) => setImmediate(r));
+        if (historyFails) throw new Error('timed out fetching a new connection from the pool');
+        return (history.get(id) ?? []).filter((c) => BigInt(c.id) > after);
+      } finally {
+        calls.historySinceInFlight -= 1;
+      }
     },
     async quotaFor() {
       return quota(0);
@@ -120,6 +129,7 @@ export async function buildFakeApp(opts: { streamLimits?: Partial<StreamLimits> 
     metrics: createMetrics('order-api'),
     mailpitWebUrl: 'http://localhost:8025',
     ...(opts.streamLimits ? { streamLimits: opts.streamLimits } : {}),
+    ...(opts.streamClock ? { streamClock: opts.streamClock } : {}),
   });
   /** Records a status change (as the order-status consumer would) and notifies the feed. */
   const change = (orderId: string, status: OrderView['status'], reason: string | null = null) => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Clock } from '@akaso/kafka';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamLimits } from '../src/routes/status-streams.ts';
 import { buildFakeApp } from './fake-app.ts';
@@ -56,14 +57,50 @@ const until = async (what: string, ok: () => boolean, timeoutMs = 10_000) => {
   }
 };
 
+/** A clock the test moves by hand: the hub's retry and lifetime timers fire only in advance(). */
+function manualClock() {
+  let now = 0;
+  let nextId = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout(fn: () => void, ms: number) {
+      nextId += 1;
+      timers.set(nextId, { at: now + ms, fn });
+      return nextId;
+    },
+    clearTimeout(handle: unknown) {
+      timers.delete(handle as number);
+    },
+    /** How long until each pending timer fires. */
+    dueIn: () => [...timers.values()].map((t) => t.at - now),
+    advance(ms: number) {
+      const until = now + ms;
+      for (;;) {
+        const [next] = [...timers.entries()]
+          .filter(([, t]) => t.at <= until)
+          .sort(([, a], [, b]) => a.at - b.at);
+        if (!next) break;
+        timers.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+      }
+      now = until;
+    },
+  } satisfies Clock & Record<string, unknown>;
+}
+
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await close?.();
   close = undefined;
 });
 
-async function started(streamLimits: Partial<StreamLimits> = {}) {
-  const fake = await buildFakeApp({ streamLimits: { retryMs: 50, ...streamLimits } });
+async function started(streamLimits: Partial<StreamLimits> = {}, streamClock?: Clock) {
+  const fake = await buildFakeApp({
+    streamLimits: { retryMs: 50, ...streamLimits },
+    ...(streamClock ? { streamClock } : {}),
+  });
   await fake.app.listen({ host: '127.0.0.1', port: 0 });
   close = () => fake.app.close();
   const base = `http://127.0.0.1:${(fake.app.server.address() as AddressInfo).port}`;
@@ -102,7 +139,8 @@ describe('status streams', () => {
     await until('the received event on every stream', () => open.every((w) => w.text().includes('received')));
     expect(listeners.get(orderId)?.size).toBe(1); // one feed subscription for all 250
 
-    await new Promise((r) => setTimeout(r, 100)); // let the start-up catch-up reads settle
+    // Each stream's start asks for a catch-up read; they are over when none is in flight.
+    await until('the start-up reads to end', () => calls.historySinceInFlight === 0);
     const before = calls.historySince;
     change(orderId, 'reserved');
     await until('reserved on every stream', () => open.every((w) => w.text().includes('"reserved"')));
@@ -119,7 +157,7 @@ describe('status streams', () => {
   });
 
   it('caps the streams of the whole instance', async () => {
-    const { base, place } = await started({ maxStreams: 3 });
+    const { base, place, listeners } = await started({ maxStreams: 3 });
     const orders = await Promise.all([place(), place(), place(), place()]);
     const first = await Promise.all(orders.slice(0, 3).map((id) => watch(base, id)));
     expect(first.map((w) => w.status)).toEqual([200, 200, 200]);
@@ -127,7 +165,8 @@ describe('status streams', () => {
     expect(fourth.status).toBe(503);
     first[0]?.close();
     await first[0]?.ended;
-    await new Promise((r) => setTimeout(r, 50)); // the server sees the close a moment later
+    // The server sees the close a moment later: the stream's feed subscription goes with its slot.
+    await until('the server to drop the closed stream', () => !listeners.has(orders[0] ?? ''));
     expect((await watch(base, orders[3] ?? '')).status).toBe(200);
   });
 
@@ -165,15 +204,26 @@ describe('status streams', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const { base, place, change, failHistory } = await started();
+      const clock = manualClock();
+      const { base, place, change, failHistory, calls } = await started({ retryMs: 1_000 }, clock);
       const orderId = await place();
       const watcher = await watch(base, orderId);
       await until('the received event', () => watcher.text().includes('received'));
+      await until('the start-up reads to end', () => calls.historySinceInFlight === 0);
       failHistory(true); // e.g. the pool exhausted
+      const before = calls.historySince;
       change(orderId, 'reserved');
-      await new Promise((r) => setTimeout(r, 200));
+      await until(
+        'the read to fail',
+        () => calls.historySince === before + 1 && calls.historySinceInFlight === 0,
+      );
+      expect(clock.dueIn()).toContain(1_000); // the retry, set when the read failed
       expect(watcher.text()).not.toContain('"reserved"');
       failHistory(false);
+      clock.advance(999);
+      expect(calls.historySince).toBe(before + 1); // not retried before retryMs
+      clock.advance(1);
+      expect(calls.historySince).toBe(before + 2);
       await until('reserved after the retry', () => watcher.text().includes('"reserved"'));
       expect(unhandled).toEqual([]);
       watcher.close();

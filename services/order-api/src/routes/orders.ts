@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '@akaso/kafka';
 import { activeTraceId } from '@akaso/observability';
 import { AppError } from '@akaso/service';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -23,11 +24,13 @@ export interface OrderRoutesDeps {
   feed: StatusFeed;
   /** Caps on open SSE streams (defaults: streamLimitDefaults). */
   streamLimits?: Partial<StreamLimits>;
+  /** The SSE streams' timers (tests drive them; default: the process clock). */
+  streamClock?: Clock;
 }
 
 export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
   app,
-  { orders, placeSync, feed, streamLimits: limits },
+  { orders, placeSync, feed, streamLimits: limits, streamClock },
 ) => {
   const streamLimits = { ...streamLimitDefaults, ...limits };
   app.post(
@@ -111,7 +114,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<OrderRoutesDeps> = async (
     },
   );
 
-  const streams = createStreamHub({ orders, feed, logger: app.log, ...streamLimits });
+  const streams = createStreamHub({
+    orders,
+    feed,
+    logger: app.log,
+    ...streamLimits,
+    ...(streamClock ? { clock: streamClock } : {}),
+  });
   // Before the server waits for its connections to end: an open stream would keep it waiting.
   app.addHook('preClose', async () => streams.closeAll());
 

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { type Clock, systemClock } from '@akaso/kafka';
 import { AppError } from '@akaso/service';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OrderService, StatusChange } from '../orders/order-service.ts';
@@ -43,6 +44,8 @@ interface OrderStreams {
   unsubscribe: () => void;
   pumping: boolean;
   again: boolean;
+  /** The retry of a failed history read, cleared with the last stream. */
+  retry?: unknown;
 }
 
 export interface StreamSlot {
@@ -71,7 +74,10 @@ export function createStreamHub(deps: {
   maxStreamsPerClient: number;
   maxLifetimeMs: number;
   retryMs: number;
+  /** The retry and lifetime timers run on it (tests drive it; default: the process clock). */
+  clock?: Clock;
 }) {
+  const clock = deps.clock ?? systemClock;
   const byOrder = new Map<string, OrderStreams>();
   const claimedPerOrder = new Map<string, number>();
   const claimedPerClient = new Map<string, number>();
@@ -96,7 +102,7 @@ export function createStreamHub(deps: {
       } while (entry.again);
     } catch (err) {
       deps.logger.warn({ err, orderId }, 'status stream: history read failed, retrying');
-      setTimeout(() => void pump(orderId, entry), deps.retryMs).unref();
+      entry.retry = clock.setTimeout(() => void pump(orderId, entry), deps.retryMs);
     } finally {
       entry.pumping = false;
     }
@@ -159,7 +165,7 @@ export function createStreamHub(deps: {
           }
           const owner = entry;
           let keepAlive: NodeJS.Timeout | undefined;
-          let lifetime: NodeJS.Timeout | undefined;
+          let lifetime: unknown;
           const stream: Stream = {
             lastId: after,
             started: false,
@@ -179,9 +185,10 @@ export function createStreamHub(deps: {
           const forget = () => {
             if (!owner.streams.delete(stream)) return false;
             clearInterval(keepAlive);
-            clearTimeout(lifetime);
+            clock.clearTimeout(lifetime);
             releaseOnce();
             if (owner.streams.size === 0) {
+              clock.clearTimeout(owner.retry);
               owner.unsubscribe();
               byOrder.delete(id);
             }
@@ -198,7 +205,7 @@ export function createStreamHub(deps: {
               });
               keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
               // Ended without a terminal state: EventSource reconnects with Last-Event-ID.
-              lifetime = setTimeout(() => stream.end(), deps.maxLifetimeMs);
+              lifetime = clock.setTimeout(() => stream.end(), deps.maxLifetimeMs);
               stream.started = true;
               for (const change of history) if (owner.streams.has(stream)) stream.send(change);
               // A change committed between the history read and now: the pump catches it up.
