@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { withClientSpan } from '@akaso/observability';
+import type { ReadinessCheck } from '@akaso/service';
 import Stripe from 'stripe';
+import { type GatewayError, gatewayErrorOf, isPaymentMethodRefusal } from './gateway-error.ts';
 
 /**
  * The card charge. Real Stripe SDK calls, against stripe-mock by default or real Stripe test
@@ -67,6 +69,9 @@ export function createStripeGateway(opts: GatewayOptions) {
       : {}),
   });
 
+  // The last answer was Stripe refusing our credentials: not ready until Stripe takes a request again.
+  let refused: GatewayError | null = null;
+
   async function chargeOnce(req: ChargeRequest): Promise<ChargeOutcome> {
     if (opts.latencyMs > 0) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const simulated = opts.simulateDeclines ? simulatedDeclines[req.paymentMethod] : undefined;
@@ -97,9 +102,11 @@ export function createStripeGateway(opts: GatewayOptions) {
         },
         { idempotencyKey: idempotencyKeyFor(req.orderId) },
       );
+      refused = null;
       return { status: 'succeeded', paymentIntentId: intent.id, amountCents: intent.amount };
     } catch (err) {
       if (err instanceof Stripe.errors.StripeCardError) {
+        refused = null;
         return {
           status: 'declined',
           reason: err.message,
@@ -107,8 +114,9 @@ export function createStripeGateway(opts: GatewayOptions) {
           paymentIntentId: (err.payment_intent as { id?: string } | undefined)?.id ?? null,
         };
       }
-      if (err instanceof Stripe.errors.StripeInvalidRequestError) {
-        // A payment method Stripe does not know: the customer's problem, not a transient one.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && isPaymentMethodRefusal(err)) {
+        // A payment method Stripe does not know or take: the customer's problem, the order's outcome.
+        refused = null;
         return {
           status: 'declined',
           reason: `payment rejected: ${err.message}`,
@@ -116,16 +124,32 @@ export function createStripeGateway(opts: GatewayOptions) {
           paymentIntentId: null,
         };
       }
-      // Connection, rate-limit, API errors: transient; the consumer retries with backoff.
-      throw err;
+      // The rest says itself whether to retry (gateway-error.ts): the consumer reads that flag.
+      const failure = gatewayErrorOf(err);
+      if (!failure) throw err;
+      if (failure.blocksService) refused = failure;
+      throw failure;
     }
   }
 
   // One span per charge in the order's trace, provider latency included (workshop lab 13).
-  return (req: ChargeRequest): Promise<ChargeOutcome> =>
+  const charge: Charge = (req) =>
     withClientSpan('payment provider charge', { 'akaso.order_id': req.orderId }, req.orderId, () =>
       chargeOnce(req),
     );
+
+  /**
+   * Readiness: Stripe refusing our key is no message's fault and no blip: the consumer pauses
+   * (retries with backoff, keeps its partitions) and /readyz names the card provider at once.
+   */
+  const readiness: ReadinessCheck = {
+    name: 'card provider',
+    check: async () => {
+      if (refused) throw new Error(`${refused.code}: ${refused.message}`);
+    },
+  };
+
+  return { charge, readiness };
 }
 
-export type Charge = ReturnType<typeof createStripeGateway>;
+export type Charge = (req: ChargeRequest) => Promise<ChargeOutcome>;

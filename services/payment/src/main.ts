@@ -13,7 +13,7 @@ await runService({
   config: ConfigSchema,
   root: join(import.meta.dirname, '..'),
   async setup({ config, pool, wakeOutbox }) {
-    const charge = createStripeGateway({
+    const gateway = createStripeGateway({
       secretKey: config.STRIPE_SECRET_KEY,
       apiBase: config.STRIPE_API_BASE,
       // stripe-mock cannot decline: answer Stripe's declining test cards ourselves when using it.
@@ -23,7 +23,7 @@ await runService({
     });
     const payments = createPaymentService({
       pool,
-      charge,
+      charge: gateway.charge,
       group: 'payment',
       chargeConcurrency: config.PAYMENT_CHARGE_CONCURRENCY,
     });
@@ -40,6 +40,7 @@ await runService({
         },
       },
       routes: (app) => paymentRoutes(app, payments),
+      readiness: [gateway.readiness],
       describe: { stripe: config.STRIPE_API_BASE || 'Stripe API (test mode)' },
     };
   },
