@@ -110,8 +110,8 @@ describe('SMTP pool', () => {
     const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 2, sendTimeoutMs: 30_000 });
     closers.push(pool.close);
     const err = await pool.send(envelope(), raw).catch((e: unknown) => e);
-    // nodemailer's code for a refused connection (ECONNREFUSED underneath).
-    expect(err).toMatchObject({ code: 'ESOCKET' });
+    // nodemailer's ESOCKET (ECONNREFUSED underneath), as the pool's own error.
+    expect(err).toMatchObject({ code: 'SMTP_UNREACHABLE', retriable: true });
     expect(isTransient(err)).toBe(true);
     const again = smtpServer();
     await again.listen(port);
@@ -126,7 +126,7 @@ describe('SMTP pool', () => {
     const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1, sendTimeoutMs: 30_000 });
     closers.push(server.close, pool.close);
     const err = await pool.send(envelope('reject@y.example'), raw).catch((e: unknown) => e);
-    expect(err).toMatchObject({ responseCode: 550 });
+    expect(err).toMatchObject({ code: 'SMTP_REJECTED', replyCode: 550, perRecipient: true });
     expect(isTransient(err)).toBe(false);
     await pool.send(envelope(), raw);
     expect(server.state.mails).toBe(1);
@@ -163,6 +163,9 @@ describe('SMTP pool', () => {
     closers.push(server.close);
     await pool.send(envelope(), raw);
     await pool.close();
-    await expect(pool.send(envelope(), raw)).rejects.toMatchObject({ code: 'ECONNECTION' });
+    await expect(pool.send(envelope(), raw)).rejects.toMatchObject({
+      code: 'SMTP_UNREACHABLE',
+      retriable: true,
+    });
   });
 });

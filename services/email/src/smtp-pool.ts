@@ -1,4 +1,5 @@
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { type SmtpError, toSmtpError } from './smtp-error.ts';
 
 /**
  * Pooled SMTP connections that send ready-made messages. The mail is composed once by the
@@ -8,12 +9,15 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
  * SMTPConnection itself, which is what this pool drives.
  *
  * A connection carries one mail at a time. A connection that failed is closed, never reused
- * (its SMTP state is unknown); the error goes to the caller with nodemailer's codes
- * (ECONNECTION, ESOCKET, responseCode…), which the consumer classifies as transient or not.
+ * (its SMTP state is unknown); the error goes to the caller as an SmtpError (smtp-error.ts):
+ * its reply code, whether it concerns one recipient, and whether a retry can help.
  */
 export interface SmtpPool {
   send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<void>;
-  /** Opens a connection and says goodbye: the readiness probe. */
+  /**
+   * Opens a connection and says goodbye: the readiness probe. Fails at once while the server
+   * refuses us (our login, our sender: SMTP_AUTH, SMTP_REFUSES_US), until a mail goes through.
+   */
   verify(): Promise<void>;
   close(): Promise<void>;
 }
@@ -108,7 +112,7 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
     }
   }
 
-  async function send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<void> {
+  async function sendOnce(envelope: { from: string; to: string[] }, raw: Buffer): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -152,8 +156,26 @@ export function createSmtpPool(opts: SmtpPoolOptions): SmtpPool {
     }
   }
 
+  // The server refused us on the last try (our login, our sender): not ready until a mail goes through.
+  let refusesUs: SmtpError | null = null;
+
+  /** Every failure leaves the pool as an SmtpError saying whether to retry (smtp-error.ts). */
+  async function send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<void> {
+    try {
+      await sendOnce(envelope, raw);
+      refusesUs = null;
+    } catch (err) {
+      const failure = toSmtpError(err);
+      if ((failure as Partial<SmtpError>).blocksService) refusesUs = failure as SmtpError;
+      throw failure;
+    }
+  }
+
   async function verify(): Promise<void> {
-    const c = await connect();
+    if (refusesUs) throw refusesUs;
+    const c = await connect().catch((err: unknown) => {
+      throw toSmtpError(err);
+    });
     c.quit();
   }
 
