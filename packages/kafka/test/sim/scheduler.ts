@@ -46,7 +46,15 @@ export class Scheduler {
 
   /** Runs `fn` after `ms` of virtual time, unless its owner has crashed by then. */
   at(ms: number, label: string | (() => string), fn: () => void, owner: Owner | null = null): Event {
-    const e: Event = { at: this.now + Math.max(0, ms), seq: this.seq++, fn, label, owner, cancelled: false };
+    // Whole milliseconds, as Node's timers: a fraction waits for the next one.
+    const e: Event = {
+      at: this.now + Math.max(0, Math.ceil(ms)),
+      seq: this.seq++,
+      fn,
+      label,
+      owner,
+      cancelled: false,
+    };
     this.push(e);
     return e;
   }

@@ -44,6 +44,36 @@ describe('the consumer runner, simulated', () => {
     expect(summary.failures[0]?.violation).toMatch(/^\(a\)/);
   });
 
+  it('catches a runner that dead-letters what could succeed (g)', async () => {
+    const rejecting: SimDeps = {
+      createConsumerRunner: (opts) =>
+        createConsumerRunner({
+          ...opts,
+          handler: async () => {
+            throw Object.assign(new Error('no'), { code: 'NOPE', retriable: false });
+          },
+        }),
+    };
+    const summary = await runSchedules(seeds.slice(0, 200), rejecting);
+    expect(summary.failures[0]?.violation).toMatch(/^\(g\)/);
+  });
+
+  it('catches a runner whose commits never reach the group (d)', async () => {
+    const forgetful: SimDeps = {
+      createConsumerRunner: (opts) =>
+        createConsumerRunner({
+          ...opts,
+          kafka: {
+            ...opts.kafka,
+            consumer: (config: Parameters<typeof opts.kafka.consumer>[0]) =>
+              Object.assign(opts.kafka.consumer(config), { commitOffsets: async () => {} }),
+          } as unknown as typeof opts.kafka,
+        }),
+    };
+    const summary = await runSchedules(seeds.slice(0, 50), forgetful);
+    expect(summary.failures[0]?.violation).toMatch(/^\(d\)/);
+  });
+
   it('catches a runner that applies a key out of order (c)', async () => {
     const reversed: SimDeps = {
       createConsumerRunner: (opts) =>
