@@ -1,3 +1,4 @@
+import { advisoryLockClass } from '@akaso/db';
 import {
   ACKS_ALL,
   type Health,
@@ -54,8 +55,9 @@ export const relayDefaults = {
 // One relay per database publishes at a time (session advisory lock): with several instances
 // of a service, rows still leave in insertion order, so per-user order holds on the topic.
 // The lock belongs to the connection: when it breaks, PostgreSQL frees the lock and whichever
-// relay reconnects first takes over.
-const RELAY_LOCK = 'akaso-outbox-relay';
+// relay reconnects first takes over. Two-key form, in a class of its own (@akaso/db's
+// advisoryLockClass): no other lock, whatever its key hashes to, can be this one.
+const RELAY_LOCK = [advisoryLockClass.outboxRelay, 0] as const;
 
 export interface OutboxRelay {
   start(): Promise<void>;
@@ -234,8 +236,8 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
       try {
         c = await session();
         if (!leader) {
-          const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [
-            RELAY_LOCK,
+          const { rows } = await c.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [
+            ...RELAY_LOCK,
           ]);
           leader = rows[0]?.ok === true;
           if (!leader) {
@@ -309,7 +311,7 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
       stopLinger?.();
       await loop;
       const c = client;
-      if (c && leader) await c.query('select pg_advisory_unlock(hashtext($1))', [RELAY_LOCK]).catch(() => {});
+      if (c && leader) await c.query('select pg_advisory_unlock($1, $2)', [...RELAY_LOCK]).catch(() => {});
       leader = false;
       client = null;
       await c?.end().catch(() => {});

@@ -21,6 +21,7 @@ export const errorCodes = {
   OVERLOADED: 503,
   DATABASE_UNAVAILABLE: 503,
   TOO_MANY_STREAMS: 503,
+  USER_BUSY: 503,
   INTERNAL: 500,
 } as const;
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrate, readRepeatable } from '@akaso/db';
+import { advisoryLockClassMigration, migrate, readRepeatable } from '@akaso/db';
 import { outboxMigrations } from '@akaso/outbox';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -35,7 +35,7 @@ export async function retryStartup<T>(
  * nothing, then the service's SQL migrations (Prisma layout), which may use what the first set
  * defined (order-api's place_order calls outbox_enqueue), then the service's functions and views:
  * the repeatable migrations in `sql/` beside `prisma/` (`sql/functions/place_order.sql`),
- * applied again whenever a file changes.
+ * applied again whenever a file changes, after `advisory_lock_class` (@akaso/db), which they use.
  */
 export async function migrateDatabase(
   connectionString: string,
@@ -47,7 +47,8 @@ export async function migrateDatabase(
   await client.connect();
   try {
     const sqlDir = join(migrationsDir, '..', '..', 'sql');
-    const repeatable = existsSync(sqlDir) ? readRepeatable(sqlDir) : [];
+    // The advisory lock classes first: the service's functions take their locks by class.
+    const repeatable = [advisoryLockClassMigration, ...(existsSync(sqlDir) ? readRepeatable(sqlDir) : [])];
     const sets = [
       ...(outbox ? [{ ...outboxMigrations, repeatable: [] }] : []),
       { dir: migrationsDir, table: '_prisma_migrations', repeatable },

@@ -9,6 +9,10 @@ export const ConfigSchema = Type.Object({
   // OVERLOADED with Retry-After at once, so a stalled database costs a bounded amount of memory
   // and the callers an answer instead of a wait.
   ORDER_WRITER_MAX_QUEUE: Type.Integer({ minimum: 1, default: 1_000 }),
+  // How long an order waits for its user's quota lock (the API pool's lock_timeout). Another
+  // order of the same user holds it for one transaction; only a stuck session holds it longer,
+  // and then that user alone gets 503 USER_BUSY while the rest of the batch is placed.
+  ORDER_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 1_000 }),
   // Status streams (SSE): at most this many open at once per client address (beyond, 503
   // TOO_MANY_STREAMS), and each is ended by the server after this long; the browser's
   // EventSource reconnects with Last-Event-ID and the stream resumes after that event.

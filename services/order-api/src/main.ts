@@ -24,7 +24,9 @@ await runService({
   root: join(import.meta.dirname, '..'),
   async setup({ config, logger, metrics, wakeOutbox }) {
     const timeouts = databaseTimeouts(config);
-    const database = createDatabase(config.DATABASE_URL, config.DB_POOL_SIZE, { timeouts });
+    const database = createDatabase(config.DATABASE_URL, config.DB_POOL_SIZE, {
+      timeouts: { ...timeouts, lockTimeoutMs: config.ORDER_LOCK_TIMEOUT_MS },
+    });
     const db = database.prisma;
     await db.burger.createMany({ data: [...seedMenu], skipDuplicates: true });
     const orders = createOrderService({

@@ -4,9 +4,11 @@
 --   correlationId, now, limit, windowMs, requestHash, idempotencyKey (or null),
 --   response (the answer without its quota), outbox (the OrderPlaced row, or null).
 -- Steps:
---   1. lock the user (pg_advisory_xact_lock): two orders of one user never check the quota at
---      the same time, so 50 concurrent requests can never accept more than the limit; the same
---      lock serializes the user's Idempotency-Keys, which are scoped to the user;
+--   1. lock the user (lock_quota, quota_lock.sql): two orders of one user never check the quota
+--      at the same time, so 50 concurrent requests can never accept more than the limit; the
+--      same lock serializes the user's Idempotency-Keys, which are scoped to the user. A wait
+--      longer than lock_timeout fails with 55P03 (place_orders turns it into that order's
+--      'lock_timeout' outcome);
 --   2. a known key returns the first answer ('replayed') or, for a different request,
 --      'key_reused' with the user's own order id;
 --   3. quota_state decides; a refusal returns its explanation ('quota_exceeded');
@@ -26,7 +28,7 @@ DECLARE
     quota JSONB;
     body JSONB;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('quota:' || v_user_id));
+    PERFORM "lock_quota"(v_user_id);
 
     IF v_key IS NOT NULL THEN
         SELECT * INTO existing FROM "idempotency_keys" WHERE "user_id" = v_user_id AND "key" = v_key;

@@ -42,10 +42,13 @@ describe('database errors', () => {
       Promise.reject(new Error('timeout exceeded when trying to connect')),
     ).catch((e: unknown) => e);
     expect(full).toMatchObject({ code: 'OVERLOADED', statusCode: 503 });
-    for (const code of ['57014', '40P01', '40001', '55P03', '53300']) {
+    for (const code of ['57014', '40P01', '40001', '53300']) {
       const transient = await withDatabase(() => Promise.reject(withCode(code))).catch((e: unknown) => e);
       expect(transient, code).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
     }
+    // A lock not granted in time is one user's wait, not the database's absence.
+    const locked = await withDatabase(() => Promise.reject(withCode('55P03'))).catch((e: unknown) => e);
+    expect(locked).toMatchObject({ statusCode: 503, code: 'USER_BUSY' });
     const constraint = withCode('23514');
     await expect(withDatabase(() => Promise.reject(constraint))).rejects.toBe(constraint);
     const bug = new TypeError('boom');

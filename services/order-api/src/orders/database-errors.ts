@@ -6,6 +6,14 @@ export { isDatabaseUnavailable };
 export const databaseUnavailable = (cause: unknown) =>
   new AppError('DATABASE_UNAVAILABLE', 'the order database is unavailable, retry in a moment', {}, { cause });
 
+export const userBusy = (cause: unknown) =>
+  new AppError(
+    'USER_BUSY',
+    'another order of this user is still being placed, retry in a moment',
+    {},
+    { cause },
+  );
+
 const sqlState = (err: unknown) => {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
@@ -44,7 +52,10 @@ export async function withDatabase<T>(fn: () => Promise<T>): Promise<T> {
     if ((err as Error).message === POOL_TIMEOUT) {
       throw new AppError('OVERLOADED', 'too many orders at once, retry in a moment', {}, { cause: err });
     }
-    if (databaseFailure(err) !== 'other') throw databaseUnavailable(err);
+    const failure = databaseFailure(err);
+    // This user's quota lock is held elsewhere: the database is fine and other users' orders go on.
+    if (failure === 'locked') throw userBusy(err);
+    if (failure !== 'other') throw databaseUnavailable(err);
     throw err;
   }
 }

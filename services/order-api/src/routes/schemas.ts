@@ -140,7 +140,7 @@ export const errors = {
   ),
   502: errorBody(['UPSTREAM_FAILED'], 'a step of the synchronous baseline failed (?mode=sync only)'),
   503: errorBody(
-    ['OVERLOADED', 'DATABASE_UNAVAILABLE', 'TOO_MANY_STREAMS', 'NOT_READY'],
+    ['OVERLOADED', 'DATABASE_UNAVAILABLE', 'TOO_MANY_STREAMS', 'USER_BUSY', 'NOT_READY'],
     'saturated, not broken: retry after Retry-After seconds',
   ),
 } as const;
