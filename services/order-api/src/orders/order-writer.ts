@@ -31,8 +31,9 @@ export const writerOverloaded = () =>
  * The queue is bounded (`maxQueue`): when the database slows down or stops, callers beyond it
  * are answered 503 OVERLOADED at once instead of waiting, and memory stays bounded.
  *
- * A batch is ordered by user (stably, so a user's orders keep their order): two batches in
- * flight then take the users' advisory locks in the same order and cannot deadlock.
+ * place_orders takes a batch's quota locks in lock-key order, so two batches in flight cannot
+ * deadlock, and a user whose lock is not granted within the lock timeout fails alone (503, like
+ * a single order that meets the timeout) while the rest of the batch is placed.
  *
  * A batch that fails (databaseFailure says why):
  * - the database is unavailable or did not answer in time: its orders and those queued behind
@@ -63,8 +64,9 @@ export function createOrderWriter(db: pg.Pool, opts: OrderWriterOptions = {}) {
     );
     batch.forEach((b, i) => {
       const r = results[i];
-      if (r) b.resolve(r);
-      else b.reject(new Error('place_orders returned fewer results than orders'));
+      if (!r) b.reject(new Error('place_orders returned fewer results than orders'));
+      else if (r.outcome === 'lock_timeout') b.reject(quotaLockNotGranted());
+      else b.resolve(r);
     });
   }
 
@@ -77,7 +79,6 @@ export function createOrderWriter(db: pg.Pool, opts: OrderWriterOptions = {}) {
       });
       return;
     }
-    batch.sort((a, b) => (a.arg.userId < b.arg.userId ? -1 : a.arg.userId > b.arg.userId ? 1 : 0));
     let failure: unknown;
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
@@ -135,11 +136,20 @@ export function createOrderWriter(db: pg.Pool, opts: OrderWriterOptions = {}) {
 
 export type OrderWriter = ReturnType<typeof createOrderWriter>;
 
+/** In a batch: this order's user lock was not granted within the lock timeout (place_orders). */
+export type LockTimedOut = { outcome: 'lock_timeout' };
+
+/** The same failure a single place_order raises (SQLSTATE 55P03), so both are classified alike. */
+const quotaLockNotGranted = () =>
+  Object.assign(new Error("this user's quota lock was not granted within the lock timeout"), {
+    code: '55P03',
+  });
+
 export async function callPlaceOrders(
   db: pg.Pool | pg.ClientBase,
   args: PlaceOrderArgument[],
-): Promise<PlaceOrderResult[]> {
-  const { rows } = await db.query<{ r: PlaceOrderResult[] }>({
+): Promise<(PlaceOrderResult | LockTimedOut)[]> {
+  const { rows } = await db.query<{ r: (PlaceOrderResult | LockTimedOut)[] }>({
     name: 'akaso_place_orders',
     text: 'select place_orders($1::jsonb) as r',
     values: [JSON.stringify(args)],
