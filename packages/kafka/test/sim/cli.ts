@@ -11,8 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type DefectCase, defectCases } from './defect-cases.ts';
 import { openSummary, report, runSchedules, scheduleSeeds } from './run-schedules.ts';
+import { generateScenario } from './scenario.ts';
 import type { SimDeps } from './simulation.ts';
-import { generateScenario, runSchedule } from './simulation.ts';
+import { runSchedule } from './simulation.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,4 +1,4 @@
-import type { Scenario } from './simulation.ts';
+import type { Scenario } from './scenario.ts';
 
 /** A quiet schedule to edit: one instance, one partition, no faults. */
 function base(seed: number, lingerMs: number, over: Partial<Scenario>): Scenario {

@@ -75,8 +75,8 @@ export const tpKey = (topic: string, partition: number) => `${topic}/${partition
 /**
  * The cluster as one consumer group sees it: partition logs spread over a few nodes (the
  * leaders kafkajs fetches from), one group coordinator with the eager rebalance protocol
- * (members rejoin, the generation moves only when every live member has rejoined, a member that
- * stops answering is removed after its session timeout), committed offsets, fetches held at the
+ * (members rejoin, the generation moves only when every member has rejoined, a member not heard
+ * from for its session timeout is removed), committed offsets, fetches held at the
  * broker up to maxWaitTime unless minBytes are there, and the dead-letter topics.
  */
 export class FakeBroker {
@@ -224,6 +224,7 @@ export class FakeBroker {
     if (this.faults.commit) throw this.faults.commit();
     const m = memberId === null ? undefined : this.members.get(memberId);
     if (!m) throw protocolError('UNKNOWN_MEMBER_ID', false);
+    this.touch(m);
     // Kafka takes commits of the current generation while members rejoin (a consumer commits
     // what it finished before giving its partitions up), and refuses an older generation's.
     if (generation !== this.generation) throw protocolError('ILLEGAL_GENERATION', false);
@@ -242,17 +243,6 @@ export class FakeBroker {
     for (const { topic, partition } of tps)
       out.set(tpKey(topic, partition), this.committed.get(tpKey(topic, partition)) ?? 0n);
     return out;
-  }
-
-  /** A member's process died: the coordinator notices when its session times out. */
-  crashed(owner: Owner): void {
-    for (const m of this.members.values()) {
-      if (m.owner !== owner) continue;
-      this.sched.cancel(m.expiry);
-      m.expiry = this.sched.at(this.opts.sessionTimeoutMs, `session of ${m.id} expired`, () =>
-        this.remove(m.id),
-      );
-    }
   }
 
   /** The coordinator drops a live member (its session expired, e.g. a long GC pause). */
@@ -290,10 +280,18 @@ export class FakeBroker {
 
   // --- rebalances ---
 
+  /**
+   * The member was heard from (a join, a heartbeat, a commit): its session runs again from now.
+   * One that stays silent for a session timeout (a crashed process, or a live one that stopped
+   * heartbeating) is removed, and the group rebalances without it.
+   */
   private touch(m: Member) {
-    if (m.owner.dead) return;
     this.sched.cancel(m.expiry);
-    m.expiry = null;
+    m.expiry = this.sched.at(this.opts.sessionTimeoutMs, `session of ${m.id} expired`, () => {
+      // A member waiting in a rebalance is bound by the rebalance timeout instead.
+      if (m.waiting) this.touch(m);
+      else this.remove(m.id);
+    });
   }
 
   private remove(memberId: string) {
@@ -337,6 +335,7 @@ export class FakeBroker {
     for (const m of all) {
       const resolve = m.waiting as (r: JoinResult) => void;
       m.waiting = m.refuse = null;
+      this.touch(m);
       resolve({ memberId: m.id, generation: this.generation, assignment: assignment.get(m.id) ?? [] });
     }
   }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createConsumerRunner } from '../../src/consumer.ts';
 import { defectCases } from './defect-cases.ts';
-import { OPEN_DEFECTS, runSchedule, type Scenario, type SimDeps } from './simulation.ts';
+import { OPEN_DEFECTS } from './open-defects.ts';
+import type { Scenario } from './scenario.ts';
+import { runSchedule, type SimDeps } from './simulation.ts';
 
 const deps: SimDeps = { createConsumerRunner };
 

@@ -1,6 +1,8 @@
+import { openDefectOf } from './open-defects.ts';
 import { createRng } from './prng.ts';
+import { generateScenario } from './scenario.ts';
 import type { ScheduleResult, SimDeps } from './simulation.ts';
-import { generateScenario, openDefectOf, runSchedule } from './simulation.ts';
+import { runSchedule } from './simulation.ts';
 
 export interface RunSummary {
   schedules: number;

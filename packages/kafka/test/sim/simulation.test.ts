@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createConsumerRunner } from '../../src/consumer.ts';
 import { openSummary, report, runSchedules, scheduleSeeds } from './run-schedules.ts';
-import { generateScenario, runSchedule, type SimDeps } from './simulation.ts';
+import { generateScenario } from './scenario.ts';
+import { runSchedule, type SimDeps } from './simulation.ts';
 
 const SCHEDULES = 5_000;
 const CHUNK = 1_000;

@@ -7,39 +7,8 @@ import { FakeBroker, FakeKafkaError, tpKey } from './fake-broker.ts';
 import { createFakeKafka, type FakeConsumer } from './fake-kafka.ts';
 import { installLegacyClock } from './legacy-clock.ts';
 import { createRng } from './prng.ts';
+import type { Scenario } from './scenario.ts';
 import { type Owner, Scheduler } from './scheduler.ts';
-
-/** Something that goes wrong (or changes) at a moment of the schedule; windows end by `until`. */
-export type Fault =
-  | { at: number; type: 'join' }
-  | { at: number; type: 'leave' }
-  | { at: number; type: 'crash'; restartAfterMs: number | null }
-  | { at: number; type: 'kick' }
-  | { at: number; until: number; type: 'commit-fail' }
-  | { at: number; until: number; type: 'heartbeat-fail' }
-  | { at: number; until: number; type: 'slow-handler' }
-  | { at: number; until: number; type: 'handler-fail'; mode: 'transient' | 'unknown' | 'ack-lost' }
-  | { at: number; until: number; type: 'dlq-down'; mode: 'transient' | 'for-good' };
-
-export interface Scenario {
-  seed: number;
-  nodes: number;
-  topics: { name: string; partitions: number }[];
-  lingerMs: number;
-  maxBatchSize: number;
-  maxInFlight: number;
-  partitionsConsumedConcurrently: number;
-  commitIntervalMs: number;
-  maxMessagesPerFetch: number;
-  assignor: 'range' | 'round-robin';
-  members: number;
-  /** Messages are produced and faults happen in [0, activeMs); then everything is healthy. */
-  activeMs: number;
-  messages: { at: number; topic: string; key: string | null; kind: MessageKind }[];
-  faults: Fault[];
-  /** After the partitions are drained, every instance stops gracefully (and that is checked too). */
-  stopAtEnd: boolean;
-}
 
 /** Once faults stop, every partition's committed offset reaches its log end within this much virtual time. */
 export const PROGRESS_BOUND_MS = 60_000;
@@ -47,95 +16,10 @@ const STOP_BOUND_MS = 30_000;
 const MAX_STEPS = 200_000;
 const EPOCH = 1_800_000_000_000;
 
-/** A random schedule: a small cluster, a workload, runner settings and faults, all from the seed. */
-export function generateScenario(seed: number): Scenario {
-  const rng = createRng(seed);
-  const topicCount = rng.chance(0.25) ? 2 : 1;
-  const topics = Array.from({ length: topicCount }, (_, i) => ({
-    name: `sim-${i}`,
-    partitions: rng.int(1, 3),
-  }));
-  const activeMs = rng.int(500, 6_000);
-  const keys = Array.from({ length: rng.int(1, 6) }, (_, i) => `user-${i}`);
-  const messages: Scenario['messages'] = [];
-  const count = rng.int(4, 24);
-  for (let i = 0; i < count; i++) {
-    const r = rng.next();
-    messages.push({
-      at: rng.chance(0.5) ? rng.int(0, 200) : rng.int(0, activeMs - 1),
-      topic: rng.pick(topics).name,
-      key: rng.chance(0.1) ? null : rng.pick(keys),
-      kind: r < 0.06 ? 'poison' : r < 0.12 ? 'bad' : 'ok',
-    });
-  }
-  const faults: Fault[] = [];
-  const n = rng.int(0, 4);
-  for (let i = 0; i < n; i++) {
-    const at = rng.int(0, activeMs - 1);
-    const until = Math.min(activeMs, at + rng.int(100, rng.chance(0.3) ? 15_000 : 3_000));
-    const kind = rng.int(0, 9);
-    if (kind === 0) faults.push({ at, type: 'join' });
-    else if (kind === 1) faults.push({ at, type: 'leave' });
-    else if (kind === 2)
-      faults.push({ at, type: 'crash', restartAfterMs: rng.chance(0.7) ? rng.int(0, 3_000) : null });
-    else if (kind === 3) faults.push({ at, type: 'kick' });
-    else if (kind === 4) faults.push({ at, until, type: 'commit-fail' });
-    else if (kind === 5) faults.push({ at, until, type: 'heartbeat-fail' });
-    else if (kind === 6) faults.push({ at, until, type: 'slow-handler' });
-    else if (kind === 7 || kind === 8)
-      faults.push({
-        at,
-        until,
-        type: 'handler-fail',
-        mode: rng.pick(['transient', 'unknown', 'ack-lost'] as const),
-      });
-    else faults.push({ at, until, type: 'dlq-down', mode: rng.pick(['transient', 'for-good'] as const) });
-  }
-  return {
-    seed,
-    nodes: rng.int(1, 3),
-    topics,
-    // Held fetches at the production linger half of the time; short lingers otherwise.
-    lingerMs: rng.chance(0.5) ? 150 : rng.pick([1, 2, 5, 20, 60]),
-    maxBatchSize: rng.int(1, 8),
-    maxInFlight: rng.int(1, 4),
-    partitionsConsumedConcurrently: rng.int(1, 4),
-    commitIntervalMs: rng.pick([50, 200, 1_000]),
-    maxMessagesPerFetch: rng.int(1, 8),
-    assignor: rng.pick(['range', 'round-robin'] as const),
-    members: rng.int(1, 3),
-    activeMs,
-    messages,
-    faults,
-    stopAtEnd: rng.chance(0.3),
-  };
-}
-
 export interface SimDeps {
   createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunner;
   /** The runner reads the process clock (a version from before the Clock option). */
   legacyClock?: boolean;
-}
-
-/**
- * Defects the simulation finds that are not fixed yet, by the invariant that shows them. While
- * one is open, a random schedule that runs into it ends there and is counted, not failed (so
- * `pnpm test` stays a check of everything else), and its case in known-defects.test.ts is
- * skipped; delete the entry with the fix.
- *
- * - staleCommit, invariant (h): offsets worked out in one generation are committed in a later
- *   one, after the partition's owner in between committed further, and move it back. Three
- *   paths: kafkajs retries a failed commit (runner.commitOffsets' retrier) with whatever
- *   generation the member has at each attempt, across a rebalance; the committer puts a failed
- *   batch back after retain() ran for the rebalance; retain() keeps an older generation's offset
- *   of a partition this member owns again. The partition then stays behind until its next
- *   message (a quiet one until the next rebalance, which redelivers from there).
- */
-export const OPEN_DEFECTS: Record<'staleCommit', boolean> = { staleCommit: true };
-
-/** The open defect a violation shows, if any. */
-export function openDefectOf(violation: string): keyof typeof OPEN_DEFECTS | null {
-  return violation.startsWith('(h)') && OPEN_DEFECTS.staleCommit ? 'staleCommit' : null;
 }
 
 export interface ScheduleResult {
@@ -391,7 +275,6 @@ export async function runSchedule(
           sched.note(`${p.owner.name} crashes (${p.consumer.memberId ?? 'no member id'})`);
           p.owner.dead = true;
           p.state = 'crashed';
-          broker.crashed(p.owner);
           // A restart comes before the faults stop, so what runs after them is settled.
           if (f.restartAfterMs !== null) {
             sched.at(
