@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiUrl, auditTarget, bootstrapServers } from '@akaso/stack-client';
+import { auditTarget, bootstrapServers, host, serviceBasePorts, stackAddresses } from '@akaso/stack-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killPart, restartPart, startPart, stopPart } from '../stack/control.ts';
+import { type PausedPostgres, pausePostgres } from '../stack/pause-postgres.ts';
+import { silentReporter } from '../stack/proc.ts';
 import { type AuditReport, auditRun, deadLetterCounts, deadLettersAdded } from './audit.ts';
 import { type RushResult, runRush } from './rush.ts';
 import { christmasStages } from './scenario.ts';
@@ -16,6 +18,11 @@ import { christmasStages } from './scenario.ts';
  *    poison: the message waits, it is not dead-lettered);
  *  - the API never answered 500: at worst 503 with Retry-After while the database was away.
  *
+ * Grey failures too (issue 23): PostgreSQL that stops answering without going away (every postgres
+ * process SIGSTOPped) costs a caller a bounded wait and a 503, not the length of the outage; the
+ * order writer's queue full answers 503 OVERLOADED at once. Each asserts the longest wait any
+ * caller saw (time to any answer, from the rush's scheduled arrival).
+ *
  * A consumer SIGKILLed and started again costs latency, not data: the restarted instance joins
  * its group only once the dead member's session has expired (the consumer's sessionTimeout, 10 s).
  *
@@ -23,6 +30,7 @@ import { christmasStages } from './scenario.ts';
  * (graceful) stop of a consumer is services/payment/test/scaling.int.test.ts.
  */
 const stack = auditTarget;
+const apiUrl = stackAddresses.api;
 
 interface FaultRun {
   rush: RushResult;
@@ -36,12 +44,17 @@ interface FaultRun {
  * A small rush with `fault` injected once the rush is going; `fault` returns when the part is
  * back. Then the audit, which waits (up to drainMs) for the pipeline to finish by itself.
  */
-async function underRush(name: string, fault: () => Promise<void>, drainMs = 90_000): Promise<FaultRun> {
+async function underRush(
+  name: string,
+  fault: () => Promise<void>,
+  drainMs = 90_000,
+  baseUrl = apiUrl,
+): Promise<FaultRun> {
   const before = await deadLetterCounts(bootstrapServers);
   const runId = randomUUID().slice(0, 8);
   let sent = 0;
   const rush = runRush({
-    baseUrl: apiUrl,
+    baseUrl,
     mode: 'async',
     stages: christmasStages(12, 18, 2),
     users: 150,
@@ -66,20 +79,37 @@ async function underRush(name: string, fault: () => Promise<void>, drainMs = 90_
       `audit ${audit.ok ? 'ok' : `FAILED (${audit.violations.length})`}, confirmed ${audit.orders.confirmed}, ` +
       `rejected ${audit.orders.rejected}, pending ${audit.orders.pending}, drained in ${(audit.drainedInMs / 1000).toFixed(1)} s after the rush, ` +
       `end-to-end p99 ${audit.endToEndMs.p99} ms max ${audit.endToEndMs.max} ms; provider ${JSON.stringify(audit.provider)}; ` +
+      `answers ${JSON.stringify(result.answers)}, longest wait for an answer ${result.timeToAnswer.maxMs} ms; ` +
       `dead-lettered ${JSON.stringify(deadLettered)}${audit.ok ? '' : `; first violations: ${audit.violations.slice(0, 5).join(' | ')}`}`,
   );
   return { rush: result, audit, deadLettered, faultMs };
 }
 
-/** What every case must end with. `unavailable`: the API may have answered 503 meanwhile. */
-function expectSurvived(run: FaultRun, { unavailable = false } = {}) {
+/**
+ * What every case must end with. `unavailable`: the API may have answered 503 meanwhile.
+ * `timedOut`: some answers were 503 because the database did not answer in time; a statement
+ * already sent may still have committed once it answered again (the caller was told to retry,
+ * and a retry with the same Idempotency-Key returns that order): the audit may find up to that
+ * many more orders than were answered 202, each processed like any other.
+ */
+function expectSurvived(run: FaultRun, { unavailable = false, timedOut = false } = {}) {
   expect(run.audit.violations).toEqual([]);
-  expect(run.audit.orders.accepted).toBe(run.rush.accepted);
+  if (timedOut) {
+    expect(run.audit.orders.accepted).toBeGreaterThanOrEqual(run.rush.accepted);
+    expect(run.audit.orders.accepted).toBeLessThanOrEqual(
+      run.rush.accepted + (run.rush.answers['503 DATABASE_UNAVAILABLE'] ?? 0),
+    );
+  } else {
+    expect(run.audit.orders.accepted).toBe(run.rush.accepted);
+  }
   expect(run.audit.provider?.charges).toBe(run.audit.orders.confirmed);
   expect(run.deadLettered).toEqual({});
   if (unavailable) {
     // Answers that were not 202/429 are 503 with a code, never a 500 or a dropped connection.
     for (const e of run.rush.firstErrors) expect(e).toMatch(/^503 .*"code"/);
+    for (const answer of Object.keys(run.rush.answers))
+      expect(answer).toMatch(/^(202|429 QUOTA_EXCEEDED|503 [A-Z_]+)$/);
+    expect(run.rush.unavailableWithoutRetryAfter).toBe(0);
   } else {
     expect(run.rush.firstErrors).toEqual([]);
     expect(run.rush.failed).toBe(0);
@@ -88,7 +118,10 @@ function expectSurvived(run: FaultRun, { unavailable = false } = {}) {
 
 describe('the fault matrix: each dependency fails mid-rush', () => {
   // Whatever happened, the next case (and the next test file) finds every part running.
+  let paused: PausedPostgres | null = null;
   afterEach(async () => {
+    paused?.resume();
+    paused = null;
     for (const part of ['postgres', 'mailpit', 'stripe-mock', 'charge-counter', 'payment-1'])
       await startPart(part);
   });
@@ -122,6 +155,53 @@ describe('the fault matrix: each dependency fails mid-rush', () => {
     expect(JSON.parse((probe as { body: string } | null)?.body ?? '{}')).toHaveProperty('code');
     expectSurvived(run, { unavailable: true });
   }, 180_000);
+
+  it('PostgreSQL stops answering for 20 s (every postgres process paused): callers get 503 within a few seconds, not the whole 20', async () => {
+    let readiness: { status: number; ms: number; database: string } | null = null;
+    const run = await underRush('postgres paused 20 s', async () => {
+      paused = pausePostgres();
+      await sleep(8_000);
+      // Readiness names the failing dependency and since when, within its own bound.
+      const asked = Date.now();
+      const res = await fetch(`${apiUrl}/readyz`);
+      const body = (await res.json()) as { checks?: Record<string, string> };
+      readiness = { status: res.status, ms: Date.now() - asked, database: body.checks?.database ?? '' };
+      await sleep(12_000);
+      paused.resume();
+    });
+    console.log(`[faults] /readyz with PostgreSQL paused: ${JSON.stringify(readiness)}`);
+    expect(readiness).toMatchObject({ status: 503, database: expect.stringMatching(/failing since/) });
+    expect((readiness as { ms: number } | null)?.ms).toBeLessThan(5_000);
+    // The database's bounds (the client-side query timeout, the pool's connect timeout) end every
+    // wait: no caller waits out the pause.
+    expect(run.rush.timeToAnswer.maxMs).toBeLessThan(12_000);
+    expect(run.rush.answers['503 DATABASE_UNAVAILABLE']).toBeGreaterThan(0);
+    expectSurvived(run, { unavailable: true, timedOut: true });
+  }, 240_000);
+
+  it('the order writer’s queue full: the orders beyond it get 503 OVERLOADED at once, none waits long', async () => {
+    // A second API instance with a small writer queue (and no consumer: no rebalance), whose
+    // transactions hang for 4 s while PostgreSQL is paused: the rush's arrivals fill the queue.
+    const instance = 'order-api-2';
+    await startPart(instance, silentReporter, { ORDER_WRITER_MAX_QUEUE: '3', CONSUME: 'false' });
+    try {
+      const run = await underRush(
+        'order writer queue full',
+        async () => {
+          paused = pausePostgres();
+          await sleep(4_000);
+          paused.resume();
+        },
+        90_000,
+        `http://${host}:${serviceBasePorts['order-api'] + 1}`,
+      );
+      expect(run.rush.answers['503 OVERLOADED']).toBeGreaterThan(0);
+      expect(run.rush.timeToAnswer.maxMs).toBeLessThan(8_000);
+      expectSurvived(run, { unavailable: true, timedOut: true });
+    } finally {
+      await stopPart(instance);
+    }
+  }, 240_000);
 
   it('SMTP (Mailpit) down for 15 s: the mails wait, one of each still arrives', async () => {
     const run = await underRush('smtp down 15 s', async () => {

@@ -58,6 +58,12 @@ export interface RushResult {
   timeToAccept: LatencySummary;
   /** Time to the answer of orders refused by the 5-burger rule (429). */
   timeToRefuse: LatencySummary;
+  /** Time to any answer, whatever its status (a 503 too): the longest wait a caller saw is its max. */
+  timeToAnswer: LatencySummary;
+  /** Answers by status and error code (`503 OVERLOADED`, `202`), and `error` for no answer at all. */
+  answers: Record<string, number>;
+  /** 503 answers without a Retry-After header (a client would not know when to come back). */
+  unavailableWithoutRetryAfter: number;
   acceptedOrders: { orderId: string; acceptedAt: number }[];
   firstErrors: string[];
 }
@@ -93,6 +99,7 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const accepted = newHistogram();
   const refused = newHistogram();
+  const answered = newHistogram();
   const result: RushResult = {
     runId: opts.runId,
     mode: opts.mode,
@@ -108,6 +115,9 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
     acceptedRps: 0,
     timeToAccept: summary(accepted),
     timeToRefuse: summary(refused),
+    timeToAnswer: summary(answered),
+    answers: {},
+    unavailableWithoutRetryAfter: 0,
     acceptedOrders: [],
     firstErrors: [],
   };
@@ -132,6 +142,11 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
         });
         const text = await res.body.text();
         const tookUs = (performance.now() - scheduledAt) * 1000;
+        answered.recordValue(Math.max(1, Math.round(tookUs)));
+        const code = res.statusCode >= 300 ? errorCode(text) : '';
+        const key = code ? `${res.statusCode} ${code}` : String(res.statusCode);
+        result.answers[key] = (result.answers[key] ?? 0) + 1;
+        if (res.statusCode === 503 && !res.headers['retry-after']) result.unavailableWithoutRetryAfter++;
         if (res.statusCode === 202 || res.statusCode === 200) {
           result.accepted++;
           accepted.recordValue(Math.max(1, Math.round(tookUs)));
@@ -150,6 +165,8 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
             result.firstErrors.push(`${res.statusCode} ${text.slice(0, 200)}`);
         }
       } catch (err) {
+        result.answers.error = (result.answers.error ?? 0) + 1;
+        answered.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
         fail((err as Error).message);
       }
     })();
@@ -202,5 +219,16 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
   result.acceptedRps = Math.round((result.accepted / result.durationS) * 10) / 10;
   result.timeToAccept = summary(accepted);
   result.timeToRefuse = summary(refused);
+  result.timeToAnswer = summary(answered);
   return result;
+}
+
+/** The `code` of an error body ({ code, message }), or '' when it has none. */
+function errorCode(text: string): string {
+  try {
+    const code = (JSON.parse(text) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : '';
+  } catch {
+    return '';
+  }
 }

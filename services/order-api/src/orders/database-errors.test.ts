@@ -51,6 +51,20 @@ describe('database errors', () => {
     expect(locked).toMatchObject({ statusCode: 503, code: 'USER_BUSY' });
     const constraint = withCode('23514');
     await expect(withDatabase(() => Promise.reject(constraint))).rejects.toBe(constraint);
+    // Prisma's error around the pool's: the message ends with pg's, the adapter's code is copied.
+    const prismaPool = Object.assign(
+      new Error(
+        '\nInvalid `prisma.burger.findMany()` invocation:\n\n\ntimeout exceeded when trying to connect',
+      ),
+      { code: 'POOL_TIMEOUT' },
+    );
+    expect(await withDatabase(() => Promise.reject(prismaPool)).catch((e: unknown) => e)).toMatchObject({
+      code: 'OVERLOADED',
+    });
+    const flagged = Object.assign(new Error('read-only transaction'), { code: '25006', retriable: true });
+    expect(await withDatabase(() => Promise.reject(flagged)).catch((e: unknown) => e)).toMatchObject({
+      code: 'DATABASE_UNAVAILABLE',
+    });
     const bug = new TypeError('boom');
     await expect(withDatabase(() => Promise.reject(bug))).rejects.toBe(bug);
   });

@@ -20,6 +20,23 @@ const sqlState = (err: unknown) => {
 };
 
 /**
+ * No pooled connection within the connect timeout: pg's own error, the database adapter's
+ * POOL_TIMEOUT, or Prisma's error around either (its message ends with pg's).
+ */
+export function isPoolTimeout(err: unknown): boolean {
+  const message = (err as Error | null)?.message;
+  return sqlState(err) === 'POOL_TIMEOUT' || (typeof message === 'string' && message.endsWith(POOL_TIMEOUT));
+}
+
+/** The database adapter flags what a retry can help (packages/db DatabaseError), Prisma copies it. */
+function flaggedRetriable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as Error).cause, depth++) {
+    if ((e as { retriable?: unknown }).retriable === true) return true;
+  }
+  return false;
+}
+
+/**
  * What a failed database call says about the database:
  * - `unavailable`: unreachable, or no answer in time (a statement or client timeout, too many
  *   connections, no free pooled connection): any other call now would meet the same;
@@ -33,9 +50,11 @@ export function databaseFailure(err: unknown): 'unavailable' | 'conflict' | 'loc
   const code = sqlState(err);
   if (isDatabaseUnavailable(err) || code === '57014' || code === '53300') return 'unavailable';
   // No pooled connection in time: the pool is saturated, every other call would wait as long.
-  if ((err as Error | null)?.message === POOL_TIMEOUT) return 'unavailable';
+  if (isPoolTimeout(err)) return 'unavailable';
   if (code === '40001' || code === '40P01') return 'conflict';
   if (code === '55P03') return 'locked';
+  // Anything else the adapter says a retry can help (a failover's read-only standby, …).
+  if (flaggedRetriable(err)) return 'unavailable';
   return 'other';
 }
 
@@ -49,7 +68,7 @@ export async function withDatabase<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof AppError) throw err;
-    if ((err as Error).message === POOL_TIMEOUT) {
+    if (isPoolTimeout(err)) {
       throw new AppError('OVERLOADED', 'too many orders at once, retry in a moment', {}, { cause: err });
     }
     const failure = databaseFailure(err);
