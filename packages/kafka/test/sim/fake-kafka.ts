@@ -10,6 +10,8 @@ export interface FakeClientDeps {
   rng: Rng;
   /** Most messages of one partition in one fetch answer (drawn per fetch from 1..this). */
   maxMessagesPerFetch: number;
+  /** A use of the client that breaks the delivery contract (the simulation reports it). */
+  misuse(what: string): void;
   /** kafkajs gave up on a commit (after its own retries): the offsets the runner asked for. */
   onCommitFailed(offsets: { topic: string; partition: number; offset: string }[]): void;
 }
@@ -383,6 +385,7 @@ export class FakeProducer {
   async disconnect(): Promise<void> {}
   async send(record: {
     topic: string;
+    acks?: number;
     messages: {
       key?: Buffer | string | null;
       value: Buffer | string | null;
@@ -390,6 +393,9 @@ export class FakeProducer {
     }[];
   }): Promise<unknown[]> {
     const { sched, owner, broker, rng } = this.d;
+    // A dead letter stands in for its message once its offset is committed: every replica has it.
+    if (record.acks !== -1)
+      this.d.misuse(`(a) a dead letter sent with acks=${record.acks ?? 'default'}, not all`);
     await sched.sleep(rng.int(0, 3), owner, `${owner.name} dlq send`);
     let error: unknown = null;
     try {

@@ -137,6 +137,9 @@ export async function runSchedule(
       owner,
       rng: rng.fork(),
       maxMessagesPerFetch: scenario.maxMessagesPerFetch,
+      misuse: (what) => {
+        protocolViolation ??= what;
+      },
       onCommitFailed: (offsets) => {
         for (const o of offsets)
           failedCommits.push({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) });
