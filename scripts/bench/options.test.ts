@@ -15,6 +15,7 @@ describe('parseBenchArgs', () => {
       warmupS: 10,
       apiRate: 1500,
       loneOrders: 12,
+      kafkaProps: undefined,
     });
   });
 

@@ -20,6 +20,8 @@ export interface BenchOptions {
   apiRate: number;
   /** Orders placed one at a time on the quiet stack before each async rush (loneOrder); 0: none. */
   loneOrders: number;
+  /** --kafka-props: named broker settings to run every case under, one after the other (brokers.ts). */
+  kafkaProps: string | undefined;
 }
 
 export function parseBenchArgs(args: string[]): BenchOptions {
@@ -36,6 +38,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       warmup: { type: 'string', default: '10' },
       'api-rate': { type: 'string', default: '1500' },
       'lone-orders': { type: 'string', default: '12' },
+      'kafka-props': { type: 'string' },
     },
   });
   const lingers = values.linger.split(',').map(Number);
@@ -65,6 +68,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     warmupS: Number(values.warmup),
     apiRate: Number(values['api-rate']),
     loneOrders,
+    kafkaProps: values['kafka-props'],
   };
 }
 

@@ -6,7 +6,32 @@ import type { BenchCase } from './options.ts';
 import type { ApiFigures, CaseFigures } from './runs.ts';
 import type { Target } from './targets.ts';
 
-export type CaseResult = CaseFigures & { lingerMs: number; tracing: string };
+export type CaseResult = CaseFigures & { lingerMs: number; tracing: string; kafkaProps?: string };
+
+/** One broker-settings variant's async figures, for the side-by-side summary. */
+export interface VariantSummary {
+  name: string;
+  props: Record<string, string>;
+  loneOrderP50Ms: number | null;
+  loneOrderP99Ms: number | null;
+  cpuMsPerOrder: number | null;
+  endToEndP99Ms: number | null;
+}
+
+export function variantSummary(
+  name: string,
+  props: Record<string, string>,
+  r: CaseResult | undefined,
+): VariantSummary {
+  return {
+    name,
+    props,
+    loneOrderP50Ms: r?.loneOrder?.p50Ms ?? null,
+    loneOrderP99Ms: r?.loneOrder?.p99Ms ?? null,
+    cpuMsPerOrder: r?.cpuMsPerOrder ?? null,
+    endToEndP99Ms: r?.endToEndMs.p99 ?? null,
+  };
+}
 
 /** b over a, to one decimal; null unless both are there (and a is not 0). */
 export const ratio = (a?: number, b?: number) => (a && b ? Math.round((b / a) * 10) / 10 : null);
@@ -63,6 +88,8 @@ export interface BenchReport {
   results: Record<string, CaseResult>;
   ratios: ReturnType<typeof ratiosOf>;
   api: ApiFigures | null;
+  /** With --kafka-props: each broker-settings variant's async case (the first is `results.async`). */
+  kafkaVariants?: VariantSummary[];
   targets: Target[];
   verdict: 'pass' | 'fail';
 }
@@ -76,6 +103,7 @@ export function printReport(report: BenchReport, cases: BenchCase[], file: strin
   const out: string[] = [];
   out.push(`\n${''.padEnd(34)}${names.map((m) => m.padStart(18)).join('')}`);
   out.push(row('tracing', (r) => r.tracing));
+  if (report.kafkaVariants) out.push(row('broker settings', (r) => r.kafkaProps ?? '-'));
   out.push(row('offered orders/s', (r) => r.offeredRps));
   out.push(row('accepted orders/s', (r) => r.acceptedRps));
   out.push(row('refused by the rule (429)', (r) => r.refused));
@@ -137,6 +165,13 @@ export function printReport(report: BenchReport, cases: BenchCase[], file: strin
     );
     if (api.audit.stillDraining) out.push(`api alone: no violation, ${api.audit.stillDraining}`);
     for (const v of api.audit.violations.slice(0, 5)) out.push(`api alone: VIOLATION ${v}`);
+  }
+  if (report.kafkaVariants) {
+    out.push('\nbroker settings      lone order p50 / p99 (ms)   CPU ms/order   end-to-end p99 (ms)');
+    for (const v of report.kafkaVariants)
+      out.push(
+        `${v.name.padEnd(20)} ${`${v.loneOrderP50Ms} / ${v.loneOrderP99Ms}`.padStart(25)} ${String(v.cpuMsPerOrder).padStart(14)} ${String(v.endToEndP99Ms).padStart(21)}   ${JSON.stringify(v.props)}`,
+      );
   }
   if (report.targets.length > 0) {
     out.push('\ntargets:');

@@ -31,6 +31,8 @@ export interface Rig {
   stop(services: ServiceName[]): Promise<void>;
   /** The default services, default settings: after the bench has changed them. */
   restoreDefaults(): Promise<void>;
+  /** The next case restarts the services (and warms up): after the brokers were restarted. */
+  forget(): void;
 }
 
 export function createRig(thirdParty: Record<string, string>): Rig {
@@ -61,6 +63,9 @@ export function createRig(thirdParty: Record<string, string>): Rig {
     async restoreDefaults() {
       await stopServices();
       await startServices(consoleReporter, defaultScale);
+      runningAs = null;
+    },
+    forget() {
       runningAs = null;
     },
   };

@@ -1,6 +1,7 @@
 /**
  * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync] [--linger 0,5]
  *            [--tracing on,off,all,0.1] [--warmup 10] [--api-rate 1500] [--lone-orders 12]
+ *            [--kafka-props tuned,default]
  *
  * Brings up the local stack, then runs the Christmas rush at the same offered load in each mode,
  * one after the other, and writes bench/results/<timestamp>.json with, per mode: offered and
@@ -19,6 +20,12 @@
  * runs and drains unmeasured (runs.ts: warmUp). Then, on the quiet stack, --lone-orders orders
  * are placed one at a time (each once the previous one is confirmed) and their received →
  * confirmed times reported as `loneOrder` (p50/p99/max) in each async case (lone-order.ts).
+ *
+ * --kafka-props tuned,default runs every case once per named broker-settings set (brokers.ts:
+ * `tuned` the repository's, `default` Kafka's replication defaults), the brokers restarted one at
+ * a time before each set and back to their usual settings at the end; the first set's cases keep
+ * their names, the others' are <case>@<set>, and `kafkaVariants` sets their lone order, CPU per
+ * order and end-to-end p99 side by side.
  *
  * The CPU per order is reported for every process, and split in two: the pipeline this project
  * runs (brokers, PostgreSQL, the services, Jaeger) and the local stand-ins for third parties
@@ -43,15 +50,17 @@ import { join } from 'node:path';
 import { repoRoot } from '../stack/paths.ts';
 import { consoleReporter } from '../stack/proc.ts';
 import { startStack } from '../stack/stack.ts';
+import { parseKafkaVariants, restartBrokersWith, usualSettings } from './brokers.ts';
 import { clockTicksPerSecond } from './cpu.ts';
 import { benchCases, parseBenchArgs, thirdPartyLatency } from './options.ts';
-import { type BenchReport, type CaseResult, printReport, ratiosOf } from './report.ts';
+import { type BenchReport, type CaseResult, printReport, ratiosOf, variantSummary } from './report.ts';
 import { createRig, describeServices, type ServiceSettings } from './rig.ts';
 import { type RunSettings, runApiOnly, runCase, warmUp } from './runs.ts';
 import { apiTargets, rushTargets, verdict } from './targets.ts';
 
 const opts = parseBenchArgs(process.argv.slice(2));
 const cases = benchCases(opts);
+const variants = parseKafkaVariants(opts.kafkaProps);
 const baseTracing = opts.tracings[0] ?? 'on';
 const thirdParty = thirdPartyLatency(opts.realistic);
 const settings: RunSettings = {
@@ -74,14 +83,36 @@ async function prepare(s: ServiceSettings): Promise<void> {
 }
 
 const results: Record<string, CaseResult> = {};
-for (const c of cases) {
-  await prepare(c);
-  results[c.name] = {
-    lingerMs: c.lingerMs,
-    tracing: c.tracing,
-    ...(await runCase(c.mode, c.name, settings)),
-  };
+// Without --kafka-props the brokers run as they are; with it, every case runs under each set in
+// turn, the first set's under the usual names, the others' as <case>@<set>.
+for (const [i, variant] of (variants.length > 0 ? variants : [null]).entries()) {
+  // The first set needs no restart when it is what the brokers run already.
+  if (variant && !(i === 0 && usualSettings(variant.props))) {
+    console.error(`\n== brokers restarted one at a time with the "${variant.name}" settings`);
+    await restartBrokersWith(variant.props, consoleReporter);
+    rig.forget(); // services warm up again against the restarted brokers
+  }
+  for (const c of cases) {
+    const name = i === 0 ? c.name : `${c.name}@${variant?.name}`;
+    await prepare(c);
+    results[name] = {
+      lingerMs: c.lingerMs,
+      tracing: c.tracing,
+      ...(variant ? { kafkaProps: variant.name } : {}),
+      ...(await runCase(c.mode, name, settings)),
+    };
+  }
 }
+const lastVariant = variants.at(-1);
+if (lastVariant && !usualSettings(lastVariant.props)) {
+  // The shared stack's brokers back as `pnpm start` runs them.
+  console.error('\n== brokers restarted one at a time with their usual settings');
+  await restartBrokersWith(undefined, consoleReporter);
+  rig.forget();
+}
+const printedCases = variants.flatMap((v, i) =>
+  cases.map((c) => ({ ...c, name: i === 0 ? c.name : `${c.name}@${v.name}` })),
+);
 
 let api = null;
 if (opts.apiOnly) {
@@ -96,6 +127,13 @@ const report: BenchReport = {
   results,
   ratios: ratiosOf(results, cases, baseTracing),
   api,
+  ...(variants.length > 0
+    ? {
+        kafkaVariants: variants.map((v, i) =>
+          variantSummary(v.name, v.props, results[i === 0 ? 'async' : `async@${v.name}`]),
+        ),
+      }
+    : {}),
   targets: [
     ...(results.async ? rushTargets(results.async) : []),
     ...(api ? apiTargets(api, opts.apiRate) : []),
@@ -104,5 +142,5 @@ const report: BenchReport = {
 };
 const file = join(repoRoot, 'bench', 'results', `${report.at.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-printReport(report, cases, file);
+printReport(report, variants.length > 0 ? printedCases : cases, file);
 process.exit(report.verdict === 'pass' ? 0 : 1);

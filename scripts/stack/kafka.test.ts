@@ -1,6 +1,6 @@
 import { controllerQuorumVoters, kafka } from '@akaso/stack-client';
 import { describe, expect, it } from 'vitest';
-import { serverProperties } from './kafka.ts';
+import { parseKafkaProps, serverProperties } from './kafka.ts';
 
 function parse(text: string): Map<string, string> {
   return new Map(
@@ -57,5 +57,25 @@ describe('serverProperties', () => {
       expect(p.get('super.users')).toBe('User:ANONYMOUS');
       expect(p.get('allow.everyone.if.no.acl.found')).toBe('true');
     });
+  });
+});
+
+describe('broker property overrides', () => {
+  const node = kafka.nodes[0] as (typeof kafka.nodes)[number];
+
+  it('parses key=value lists, trimming, skipping what has no key', () => {
+    expect(parseKafkaProps(' a.b = 1 ,c=x=y,,=z,novalue')).toEqual({ 'a.b': '1', c: 'x=y' });
+  });
+
+  it('replaces or adds the given properties, and only those', () => {
+    const base = parse(serverProperties(node, {}));
+    const over = parse(serverProperties(node, { 'replica.fetch.min.bytes': '1', 'new.prop': 'v' }));
+    expect(over.get('replica.fetch.min.bytes')).toBe('1');
+    expect(base.get('replica.fetch.min.bytes')).not.toBe('1');
+    expect(over.get('new.prop')).toBe('v');
+    expect([...over].filter(([k, v]) => base.get(k) !== v).map(([k]) => k)).toEqual([
+      'replica.fetch.min.bytes',
+      'new.prop',
+    ]);
   });
 });

@@ -68,12 +68,25 @@ export async function ensureKafkaJars(reporter: Reporter): Promise<void> {
   );
 }
 
+/** Broker properties as `key=value,key=value` (AKASO_KAFKA_PROPS, the bench's --kafka-props). */
+export function parseKafkaProps(text: string): Record<string, string> {
+  const props: Record<string, string> = {};
+  for (const kv of text.split(',').filter(Boolean)) {
+    const at = kv.indexOf('=');
+    if (at > 0) props[kv.slice(0, at).trim()] = kv.slice(at + 1).trim();
+  }
+  return props;
+}
+
+/** AKASO_KAFKA_PROPS="key=value,key=value" overrides or adds broker properties, to compare. */
+export const envOverrides = parseKafkaProps(process.env.AKASO_KAFKA_PROPS ?? '');
+
 /**
  * One combined broker+controller node. The settings are the ones the design asks for: every
  * internal topic replicated 3 times, min.insync.replicas=2 (so acks=all survives one broker
  * down), topics created only by our provisioning step, never on first use.
  */
-export function serverProperties(node: KafkaNode): string {
+export function serverProperties(node: KafkaNode, overrides: Record<string, string> = envOverrides): string {
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': node.id,
@@ -126,11 +139,7 @@ export function serverProperties(node: KafkaNode): string {
     'log.retention.hours': 168,
     'log.segment.bytes': 64 * 1024 * 1024,
   };
-  // AKASO_KAFKA_PROPS="key=value,key=value" overrides or adds broker properties, to compare.
-  for (const kv of process.env.AKASO_KAFKA_PROPS?.split(',').filter(Boolean) ?? []) {
-    const at = kv.indexOf('=');
-    if (at > 0) props[kv.slice(0, at).trim()] = kv.slice(at + 1).trim();
-  }
+  Object.assign(props, overrides);
   return `${Object.entries(props)
     .map(([k, v]) => `${k}=${v}`)
     .join('\n')}\n`;
@@ -167,10 +176,15 @@ async function formatStorage(node: KafkaNode, reporter: Reporter): Promise<void>
   );
 }
 
-export async function startKafkaNode(node: KafkaNode, reporter: Reporter): Promise<void> {
+/** Starts one node; `overrides` replace AKASO_KAFKA_PROPS's for this start (the bench's broker variants). */
+export async function startKafkaNode(
+  node: KafkaNode,
+  reporter: Reporter,
+  overrides?: Record<string, string>,
+): Promise<void> {
   mkdirSync(nodeLogDir(node), { recursive: true });
-  // Regenerated on every start so a change in topology.ts applies on the next `pnpm start`.
-  writeFileSync(nodeProps(node), serverProperties(node));
+  // Regenerated on every start so a change in the topology applies on the next `pnpm start`.
+  writeFileSync(nodeProps(node), serverProperties(node, overrides));
   await formatStorage(node, reporter);
   if (runningPid(nodeName(node)) !== null) return;
   startDetached(
