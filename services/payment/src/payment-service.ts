@@ -45,6 +45,14 @@ export function createPaymentService(deps: {
    * keys make Stripe return the same PaymentIntents, so nobody is charged twice. When some
    * charges fail (the provider is down), the others are still recorded and the error is thrown
    * so that the consumer retries: the retry skips what is recorded.
+   *
+   * No claim is taken before charging (unlike email's): when a rebalance moves a partition while
+   * its old owner is still charging, the new owner charges the same orders again under the same
+   * keys, and that is harmless. Stripe answers a key with its first answer (a call overlapping
+   * the first one gets a 409, which the SDK and then the consumer retry), and declines are decided
+   * per order, so both owners hold the same outcome; the first to record it wins, the other's
+   * claim of the eventId finds it taken and writes nothing. What it costs is a second call to
+   * the provider, in a rebalance only.
    */
   async function apply(
     inputs: readonly Incoming[],
