@@ -5,6 +5,7 @@ import {
   type BatchHandler,
   type ConsumerRunner,
   createConsumerRunner,
+  type Health,
   type Kafka,
   type Producer,
 } from '@akaso/kafka';
@@ -239,7 +240,7 @@ export function kafkaCheck(kafka: Kafka): ReadinessCheck {
   });
 }
 
-function partCheck(name: string, health: () => { ok: boolean; detail: string }): ReadinessCheck {
+function partCheck(name: string, health: () => Health): ReadinessCheck {
   return {
     name,
     check: async () => {
