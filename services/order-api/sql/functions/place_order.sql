@@ -15,8 +15,9 @@
 --   4. the order, its first status, the outbox row (written by packages/outbox's
 --      outbox_enqueue, the one writer of outbox rows) and the key with the answer (which gets the
 --      quota after this order added).
--- Statements in a VOLATILE plpgsql function each take a fresh snapshot, so step 3 sees every
--- order committed by whoever held the user's lock before us.
+-- Statements in a VOLATILE plpgsql function each take a fresh snapshot under READ COMMITTED (the
+-- only level it runs under), so step 3 sees every order committed by whoever held the user's
+-- lock before us.
 CREATE OR REPLACE FUNCTION "place_order"(p JSONB) RETURNS JSONB LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     v_user_id CONSTANT TEXT := p->>'userId';
@@ -28,6 +29,16 @@ DECLARE
     quota JSONB;
     body JSONB;
 BEGIN
+    -- Step 3 must see what the previous holder of the lock committed: under READ COMMITTED each
+    -- statement takes a fresh snapshot, after the lock wait; under REPEATABLE READ or
+    -- SERIALIZABLE the snapshot is the transaction's first, taken before it, and more than the
+    -- limit would get through. The API's pool sets READ COMMITTED (src/db.ts); anything else is
+    -- refused rather than trusted.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'place_order needs READ COMMITTED, not %', current_setting('transaction_isolation')
+            USING ERRCODE = '25000',
+                  HINT = 'set default_transaction_isolation to ''read committed'' for the connection';
+    END IF;
     PERFORM "lock_quota"(v_user_id);
 
     IF v_key IS NOT NULL THEN
