@@ -44,7 +44,7 @@ export type { Health } from './health.ts';
 export { UNHEALTHY_AFTER_MS } from './health.ts';
 export type { MskIamOptions, MskSigner } from './msk-iam.ts';
 export { loadMskSigner, mskIamTokenProvider } from './msk-iam.ts';
-export { passTime } from './pacing.ts';
+export { createArrivals } from './pacing.ts';
 export type { TopicSpec } from './provision.ts';
 export { ProvisioningError, pipelineTopicSpecs, provisionDefaults, provisionTopics } from './provision.ts';
 export type { KafkaConfig, SecurityHooks } from './security.ts';

@@ -1,24 +1,25 @@
 import type { Clock, TimerHandle } from './clock.ts';
 
 /**
- * The consumer's one timing rule: when fetched messages are handed to the handler, and how long
- * the next fetch may wait at the broker. It is adaptive, with a single piece of state (when
- * messages last arrived):
+ * The pipeline's one timing rule: when work that arrived is handed on, and (for a consumer) how
+ * long the next fetch may wait at the broker. Adaptive, from one piece of state, the last two
+ * arrivals:
  *
- * - quiet (nothing arrived for two lingers): a fetch long-polls with the configured wait and
- *   answers with the first message; what it brings is handed over at once. A lone order pays
- *   no linger.
- * - busy: time is cut into ticks, the multiples of `lingerMs` on the clock. A fetch is held at
- *   the broker until a margin before the next tick (with a minBytes no tick's traffic fills), and
- *   everything that arrived for a tick, from every broker, is handed over in one pass at the
- *   tick: one fetch per broker and one handler call per tick instead of one per arrival. A
- *   backlog (a consumer catching up) fills minBytes and is fetched at once.
+ * - quiet (fewer than two arrivals in the last two lingers): a consumer's fetch long-polls with
+ *   the configured wait and answers with the first message, and what arrives is handed on at
+ *   once. A lone order, whose hops each bring a consumer one or two messages, pays no linger.
+ * - busy (a stream: a third arrival within two lingers): time is cut into ticks, the multiples
+ *   of `lingerMs` on the clock. A fetch is held at the broker until a margin before the next
+ *   tick (with a minBytes no tick's traffic fills), and everything that arrived for a tick, from
+ *   every broker, is handed on in one pass at the tick: one fetch per broker and one handler
+ *   call per tick instead of one per arrival. A backlog fills minBytes and is fetched at once.
  *
  * Ticks are wall-clock multiples so that the fetches to the three brokers, sent at different
- * moments, answer for the same tick and meet in one pass.
+ * moments, answer for the same tick and meet in one pass. The outbox relay paces its publishes
+ * by the same rule (arrivals are writes; no fetch to hold).
  */
 export interface PacingOptions {
-  /** The tick while busy; also "quiet" is two of them without arrivals. */
+  /** The tick while busy. */
   lingerMs: number;
   clock: Clock;
   /** Called at each pass: hand over what arrived. */
@@ -31,7 +32,7 @@ export interface FetchWait {
 }
 
 export interface Pacing {
-  /** Messages arrived now: schedules the pass that hands them over. */
+  /** Work arrived now: schedules the pass that hands it on. */
   arrived(): void;
   /** The wait of the next fetch, asked by kafkajs before each fetch; null = the configured long poll. */
   fetchWait(): FetchWait | null;
@@ -53,23 +54,41 @@ export const marginFor = (lingerMs: number) => Math.min(FETCH_MARGIN_MS, Math.fl
 export const tickAfter = (t: number, lingerMs: number) => Math.ceil(t / lingerMs) * lingerMs;
 
 /**
- * The rule itself, for work that arrives at `now` when the previous arrival was at `last`: at
- * once after a quiet spell (nothing for two lingers), else at the next tick. An arrival up to
- * `margin` after a tick still counts for it. Also the outbox relay's rule for its publishes.
+ * The last two arrivals. Arrivals less than a millisecond apart are one (the batches of one fetch
+ * response, one eachBatch call per partition).
  */
-export function passTime(now: number, last: number, lingerMs: number, margin = 0): number {
-  if (lingerMs <= 0 || now - last > 2 * lingerMs) return now;
-  return Math.max(now, tickAfter(now - margin, lingerMs));
+export interface Arrivals {
+  /** Records an arrival; returns when it passes: at once when quiet, else at the next tick. */
+  arrive(now: number): number;
+  /** Whether two arrivals fell within the last two lingers (the stream is likely to go on). */
+  streaming(now: number): boolean;
+}
+
+export function createArrivals(lingerMs: number, margin = 0): Arrivals {
+  let older = Number.NEGATIVE_INFINITY;
+  let latest = Number.NEGATIVE_INFINITY;
+  const streaming = (now: number) => lingerMs > 0 && now - older <= 2 * lingerMs;
+  return {
+    arrive(now) {
+      // A third arrival within two lingers: a stream. An arrival up to `margin` after a tick
+      // still counts for it.
+      const at = streaming(now) ? Math.max(now, tickAfter(now - margin, lingerMs)) : now;
+      if (now - latest >= 1) {
+        older = latest;
+        latest = now;
+      }
+      return at;
+    },
+    streaming,
+  };
 }
 
 export function createPacing(opts: PacingOptions): Pacing {
   const { lingerMs, clock } = opts;
   const margin = marginFor(lingerMs);
-  let lastArrival = Number.NEGATIVE_INFINITY;
+  const arrivals = createArrivals(lingerMs, margin);
   let timer: TimerHandle | null = null;
   let passAt = Number.POSITIVE_INFINITY;
-
-  const busy = (now: number) => now - lastArrival <= 2 * lingerMs;
 
   function pass() {
     timer = null;
@@ -80,10 +99,8 @@ export function createPacing(opts: PacingOptions): Pacing {
   return {
     arrived() {
       const now = clock.now();
-      // Quiet: at once, though after the current turn, so the batches of one fetch response
-      // (one eachBatch call per partition) go together.
-      const at = passTime(now, lastArrival, lingerMs, margin);
-      lastArrival = now;
+      // At once is still after the current turn, so the batches of one fetch response go together.
+      const at = arrivals.arrive(now);
       if (at >= passAt) return;
       if (timer !== null) clock.clearTimeout(timer);
       passAt = at;
@@ -91,7 +108,7 @@ export function createPacing(opts: PacingOptions): Pacing {
     },
     fetchWait() {
       const now = clock.now();
-      if (!busy(now)) return null;
+      if (!arrivals.streaming(now)) return null;
       let tick = tickAfter(now, lingerMs);
       // Too close to be worth a request: hold it for the tick after.
       if (tick - now < 2 * margin || tick - margin <= now) tick += lingerMs;

@@ -1,12 +1,12 @@
 import { advisoryLockClass } from '@akaso/db';
 import {
   ACKS_ALL,
+  createArrivals,
   type Health,
   isTransient,
   type Logger,
   type Message,
   type Producer,
-  passTime,
   UNHEALTHY_AFTER_MS,
 } from '@akaso/kafka';
 import { tracePublish } from '@akaso/observability';
@@ -22,7 +22,7 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /**
    * The relay's tick, its counterpart of a producer's linger.ms (kafkajs has none), paced by the
-   * consumers' rule (passTime in @akaso/kafka): a row written after a quiet spell is published at
+   * consumers' rule (pacing.ts in @akaso/kafka): a row written after a quiet spell is published at
    * once; while rows keep coming, they are published at the ticks, so rows written meanwhile
    * leave in one Kafka batch: fewer produce requests, and fewer replication fetches behind each
    * acks=all write. 0 publishes at once always; a full batch never waits.
@@ -99,8 +99,8 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
   let loop: Promise<void> | null = null;
   let wakeUp: (() => void) | null = null;
   let pendingWake = false;
-  /** When the relay was last woken by a write: pacing's "quiet" is measured from it. */
-  let lastWoken = Number.NEGATIVE_INFINITY;
+  /** The writes that woke the relay: the pacing rule tells from them when to publish. */
+  const writes = createArrivals(o.lingerMs);
   let lastCleanup = 0;
   let lastProcessedCleanup = 0;
   let failingSince: number | null = null;
@@ -260,8 +260,7 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
         const woken = await wait(o.pollIntervalMs);
         if (woken && running) {
           const now = Date.now();
-          const at = passTime(now, lastWoken, o.lingerMs);
-          lastWoken = now;
+          const at = writes.arrive(now);
           if (at > now) await linger(at - now);
         }
       } catch (err) {
