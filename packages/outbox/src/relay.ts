@@ -1,4 +1,4 @@
-import { advisoryLockClass } from '@akaso/db';
+import { advisoryLockClass, connectionOptions, type DatabaseTimeouts } from '@akaso/db';
 import {
   ACKS_ALL,
   createArrivals,
@@ -14,6 +14,8 @@ import pg from 'pg';
 
 export interface RelayOptions {
   connectionString: string;
+  /** Bounds on the relay's database session (databaseTimeoutDefaults for what is not given). */
+  timeouts?: Partial<DatabaseTimeouts>;
   producer: Producer;
   logger: Logger;
   /** Rows per Kafka batch (one sendBatch, one UPDATE). */
@@ -35,6 +37,8 @@ export interface RelayOptions {
    * only come from a topic, and the topics keep messages 7 days.
    */
   processedRetentionMs?: number;
+  /** Rows per delete when old rows are cleaned up. */
+  cleanupChunk?: number;
   /** Reconnect backoff bounds after the database connection is lost. */
   reconnect?: { initialMs?: number; maxMs?: number };
   /** After each published batch, and with the backlog every few seconds (metrics). */
@@ -49,6 +53,7 @@ export const relayDefaults = {
   lingerMs: 0,
   retentionMs: 60 * 60_000,
   processedRetentionMs: 8 * 24 * 3_600_000,
+  cleanupChunk: 5_000,
   reconnect: { initialMs: 100, maxMs: 5_000 },
 } as const;
 
@@ -142,7 +147,11 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
   /** The relay's session: connected, LISTENing. Replaced whole when it breaks. */
   async function session(): Promise<pg.Client> {
     if (client) return client;
-    const c = new pg.Client({ connectionString: o.connectionString, application_name: 'outbox-relay' });
+    const c = new pg.Client({
+      connectionString: o.connectionString,
+      application_name: 'outbox-relay',
+      ...connectionOptions(o.timeouts),
+    });
     c.on('error', (err) => {
       o.logger.warn({ err: err.message }, 'outbox relay: database connection lost, reconnecting');
       drop(c);
@@ -214,18 +223,24 @@ export function createOutboxRelay(opts: RelayOptions): OutboxRelay {
     o.onBacklog(rows[0]?.n ?? 0);
   }
 
+  // Old rows go in chunks: each delete stays far within the session's statement timeout however
+  // much a rush left behind, and holds its locks briefly.
+  async function deleteOlder(c: pg.Client, table: string, column: string, ageMs: number) {
+    const sql = `delete from "${table}" where ctid = any(array(
+      select ctid from "${table}" where "${column}" < now() - make_interval(secs => $1) limit $2))`;
+    for (let deleted = o.cleanupChunk; deleted === o.cleanupChunk && running; ) {
+      deleted = (await c.query(sql, [ageMs / 1000, o.cleanupChunk])).rowCount ?? 0;
+    }
+  }
+
   async function cleanup(c: pg.Client) {
     if (Date.now() - lastCleanup >= 60_000) {
       lastCleanup = Date.now();
-      await c.query(`delete from "outbox" where published_at < now() - make_interval(secs => $1)`, [
-        o.retentionMs / 1000,
-      ]);
+      await deleteOlder(c, 'outbox', 'published_at', o.retentionMs);
     }
     if (Date.now() - lastProcessedCleanup >= 3_600_000) {
       lastProcessedCleanup = Date.now();
-      await c.query(`delete from "processed_events" where processed_at < now() - make_interval(secs => $1)`, [
-        o.processedRetentionMs / 1000,
-      ]);
+      await deleteOlder(c, 'processed_events', 'processed_at', o.processedRetentionMs);
     }
   }
 

@@ -114,3 +114,41 @@ describe('the outbox relay linger (OUTBOX_RELAY_LINGER_MS)', () => {
     expect(batches).toEqual([5]);
   });
 });
+
+describe('the outbox relay cleanup', () => {
+  it('deletes published rows past their retention in chunks, and only those', async () => {
+    const insert = (publishedAt: string, n: number) =>
+      sql(
+        url,
+        `insert into "outbox" ("event_id", "topic", "key", "payload", "headers", "published_at")
+         select gen_random_uuid(), $1, 'user', '{}'::jsonb, '{}'::jsonb, ${publishedAt}
+         from generate_series(1, $2)`,
+        [topic, n],
+      );
+    await insert("now() - interval '2 hours'", 12);
+    await insert('now()', 2);
+    const count = async () =>
+      (
+        await sql<{ n: number }>(
+          url,
+          'select count(*)::int as n from "outbox" where published_at is not null',
+        )
+      )[0]?.n;
+    const before = await count();
+    const relay = createOutboxRelay({ connectionString: url, producer, logger: quiet, cleanupChunk: 5 });
+    await relay.start();
+    try {
+      await expect.poll(count, { timeout: 10_000, interval: 100 }).toBe((before ?? 0) - 12);
+      expect(
+        (
+          await sql<{ n: number }>(
+            url,
+            `select count(*)::int as n from "outbox" where published_at > now() - interval '1 hour'`,
+          )
+        )[0]?.n,
+      ).toBeGreaterThanOrEqual(2);
+    } finally {
+      await relay.stop();
+    }
+  });
+});

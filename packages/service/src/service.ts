@@ -112,6 +112,7 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
       ? null
       : createOutboxRelay({
           connectionString: config.DATABASE_URL,
+          timeouts: databaseTimeouts(config),
           lingerMs: config.OUTBOX_RELAY_LINGER_MS,
           producer,
           logger,
