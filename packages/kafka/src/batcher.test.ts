@@ -9,8 +9,9 @@ const part = (ids: string[], active = () => true): Part<Item> => ({
   items: ids.map((id) => ({ id })),
   isActive: active,
 });
+/** A dependency down, as its adapter reports it (a stable code, and a retry can help). */
 const transient = () =>
-  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', retriable: true });
 /** Lets every pending promise and due timer run (fake time: backoffs pass at once). */
 const settle = () => vi.advanceTimersByTimeAsync(0);
 

@@ -1,14 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { isDatabaseUnavailable, POOL_TIMEOUT } from '@akaso/db';
+
 /**
- * Retry or dead-letter? One rule, in one place, for every consumer:
+ * Retry or dead-letter? One rule, in one place, for every consumer, and it knows no provider:
+ * each adapter (the database, the card gateway, the SMTP pool) throws errors that say for
+ * themselves whether trying again can help (undici's and kafkajs' way, {@link FlaggedError}).
  *
- * - `permanent`: can never succeed however often it is tried — an error flagged
- *   `retriable: false` (a contract violation, a business impossibility) or a programming error
- *   (TypeError, RangeError, ReferenceError, SyntaxError). Dead-lettered at once.
- * - `transient`: a dependency is unreachable or busy (PostgreSQL restarting, a broker electing,
- *   the SMTP server or the card provider down, a lock conflict). Retried with backoff for as
- *   long as it takes, with heartbeats: the partition waits, nothing is dead-lettered.
+ * - `permanent`: can never succeed however often it is tried: an error flagged
+ *   `retriable: false` (a contract violation, a constraint, a request the provider calls
+ *   invalid) or a programming error (TypeError, RangeError, ReferenceError, SyntaxError).
+ *   Dead-lettered at once.
+ * - `transient`: flagged `retriable: true` (a dependency unreachable, busy, failing over, or
+ *   rejecting our credentials), or a kafkajs error kafkajs itself would retry. Retried with
+ *   backoff for as long as it takes: the partition waits, nothing is dead-lettered.
  * - `unknown`: anything else. Retried a few times (it may be transient), then dead-lettered so
  *   one odd message cannot hold its partition forever.
  */
@@ -20,70 +23,107 @@ export interface ClassifiedError {
   retriable: boolean;
   code: string;
   message: string;
+  /** The dependency asked us to wait at least this long (a rate limit's Retry-After). */
+  retryAfterMs?: number;
+  /**
+   * The dependency refuses the service itself, not this message (our credentials): every
+   * message would fail alike until an operator acts. A `transient` error (retried, never
+   * dead-lettered) that makes the service not ready at once.
+   */
+  blocksService?: boolean;
+  /** Which dependency said so, for readiness and logs ('database', 'card provider', 'smtp'). */
+  dependency?: string;
 }
 
-// Socket errors of the other third parties (SMTP, the card provider, brokers).
-const socketCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-// PostgreSQL is reachable but busy: too many connections, a serialization failure or a
-// deadlock, a lock not available. (Unreachable is isDatabaseUnavailable's, packages/db.)
-const pgBusy = /^(53300|40001|40P01|55P03)$/;
-// Prisma's pool timeout and its write conflict or deadlock.
-const prismaBusy = new Set(['P1008', 'P2024', 'P2034']);
-// nodemailer's connection-level failures (the SMTP server is down or hung up).
-const smtpTransient = new Set(['ECONNECTION', 'ESOCKET', 'EDNS']);
+/**
+ * What an adapter's error carries (duck-typed: any class, any package). `code` is stable and
+ * prefixed by the adapter; the classifier reads the outermost error of the `cause` chain that
+ * carries both fields, so a handler may wrap an adapter's error and keep its verdict, or
+ * overrule it by flagging its own wrapper.
+ */
+export interface FlaggedError {
+  code: string;
+  retriable: boolean;
+  retryAfterMs?: number;
+  blocksService?: boolean;
+  dependency?: string;
+}
 
 const programmingErrors = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
 
-interface Flagged {
+// kafkajs' "I gave up retrying" wrappers: the verdict is their cause's (a broker that stayed
+// unreachable through kafkajs' own retries is still a broker that may come back).
+const kafkaGaveUp = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
+// Kafka refusing us rather than the message: credentials or ACLs, fixed by an operator.
+const kafkaRefusesUs = /^KafkaJSSASLAuthenticationError$|AUTHORIZATION_FAILED$|AUTHENTICATION_FAILED$/;
+
+/** How deep a cause chain is followed (a cycle or a pathological chain stops here). */
+const MAX_DEPTH = 8;
+
+interface Shape {
   name?: unknown;
   code?: unknown;
-  retriable?: unknown;
-  /** Stripe: StripeConnectionError, StripeAPIError (5xx), StripeRateLimitError. */
   type?: unknown;
-  statusCode?: unknown;
-  /** SMTP reply code (nodemailer). */
-  responseCode?: unknown;
+  retriable?: unknown;
+  retryAfterMs?: unknown;
+  blocksService?: unknown;
+  dependency?: unknown;
   message?: unknown;
   cause?: unknown;
 }
 
-/** Is this error (or one of its causes) a dependency that is unreachable or busy right now? */
-export function isTransient(err: unknown): boolean {
-  if (isDatabaseUnavailable(err)) return true;
-  for (let e = err as Flagged | undefined, depth = 0; e && depth < 5; e = e.cause as Flagged, depth++) {
-    if (typeof e !== 'object') return false;
-    const code = typeof e.code === 'string' ? e.code : '';
-    if (socketCodes.has(code) || smtpTransient.has(code) || pgBusy.test(code) || prismaBusy.has(code))
-      return true;
-    if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500) return true;
-    if (e.type === 'StripeConnectionError' || e.type === 'StripeRateLimitError') return true;
-    if (e.type === 'StripeAPIError' && typeof e.statusCode === 'number' && e.statusCode >= 500) return true;
-    // kafkajs marks what it would retry itself (leader moving, coordinator loading).
-    if (typeof e.name === 'string' && e.name.startsWith('KafkaJS') && e.retriable === true) return true;
-    if (e.message === POOL_TIMEOUT) return true;
+type Verdict = Omit<ClassifiedError, 'message'>;
+
+function fromFlag(e: Shape & FlaggedError): Verdict {
+  return {
+    kind: e.retriable ? 'transient' : 'permanent',
+    retriable: e.retriable,
+    code: e.code,
+    ...(typeof e.retryAfterMs === 'number' && e.retryAfterMs > 0 ? { retryAfterMs: e.retryAfterMs } : {}),
+    ...(e.retriable && e.blocksService === true ? { blocksService: true } : {}),
+    ...(typeof e.dependency === 'string' ? { dependency: e.dependency } : {}),
+  };
+}
+
+function fromKafka(e: Shape & { name: string; retriable: boolean }): Verdict {
+  const code = typeof e.type === 'string' ? e.type : e.name;
+  if (kafkaRefusesUs.test(e.name) || kafkaRefusesUs.test(code))
+    return { kind: 'transient', retriable: true, code, blocksService: true, dependency: 'kafka' };
+  return { kind: e.retriable ? 'transient' : 'permanent', retriable: e.retriable, code, dependency: 'kafka' };
+}
+
+function verdictOf(err: unknown): Verdict | null {
+  let e = err as Shape | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < MAX_DEPTH; e = e.cause as Shape, depth++) {
+    const name = typeof e.name === 'string' ? e.name : '';
+    if (name.startsWith('KafkaJS') && typeof e.retriable === 'boolean') {
+      if (kafkaGaveUp.has(name) && e.cause) continue;
+      return fromKafka(e as Shape & { name: string; retriable: boolean });
+    }
+    if (typeof e.code === 'string' && typeof e.retriable === 'boolean')
+      return fromFlag(e as Shape & FlaggedError);
+    if (programmingErrors.has(name)) return { kind: 'permanent', retriable: false, code: name };
   }
-  return false;
+  return null;
 }
 
 export function classifyError(err: unknown): ClassifiedError {
   if (!(err instanceof Error))
     return { kind: 'unknown', retriable: true, code: 'UNKNOWN', message: String(err) };
-  const flagged = err as Error & Flagged;
-  const code = typeof flagged.code === 'string' ? flagged.code : err.name;
-  const kind: ErrorKind =
-    flagged.retriable === false || programmingErrors.has(err.name)
-      ? 'permanent'
-      : isTransient(err)
-        ? 'transient'
-        : 'unknown';
-  return { kind, retriable: kind !== 'permanent', code, message: err.message };
+  const verdict = verdictOf(err);
+  if (verdict) return { ...verdict, message: err.message };
+  const code = (err as Shape).code;
+  return {
+    kind: 'unknown',
+    retriable: true,
+    code: typeof code === 'string' ? code : err.name,
+    message: err.message,
+  };
+}
+
+/** Is this error (or the cause it carries) one that waiting can fix? */
+export function isTransient(err: unknown): boolean {
+  return classifyError(err).kind === 'transient';
 }
 
 /** Throw this from a handler for a message that can never succeed. */
@@ -133,8 +173,10 @@ export async function retryWhileTransient<T>(
     try {
       return await fn();
     } catch (err) {
-      if (classifyError(err).kind !== 'transient') throw err;
-      await sleep(backoffMs(Math.min(attempt, 20), retry));
+      const error = classifyError(err);
+      if (error.kind !== 'transient') throw err;
+      // A dependency that said how long to wait is not asked again sooner.
+      await sleep(Math.max(backoffMs(Math.min(attempt, 20), retry), error.retryAfterMs ?? 0));
       await opts.heartbeat?.().catch(() => {});
     }
   }

@@ -31,7 +31,7 @@ export { consumerDefaults } from './consumer-options.ts';
 export type { BatchContext, BatchHandler, ConsumerMetrics, Delivery, Logger } from './delivery.ts';
 export { headersToRecord, perDelivery } from './delivery.ts';
 export { dlqMessage, replayDeadLetters } from './dlq.ts';
-export type { ClassifiedError, ErrorKind, RetryOptions } from './errors.ts';
+export type { ClassifiedError, ErrorKind, FlaggedError, RetryOptions } from './errors.ts';
 export {
   backoffMs,
   classifyError,
