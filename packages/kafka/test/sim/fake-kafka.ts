@@ -148,6 +148,22 @@ export class FakeConsumer {
     this.seeks.set(tpKey(topic, partition), BigInt(offset));
   }
 
+  private async commitOnce(offsets: {
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<void> {
+    const flat = offsets.topics.flatMap(({ topic, partitions }) =>
+      partitions.map(({ partition, offset }) => ({ topic, partition, offset: String(offset) })),
+    );
+    const { memberId, generation } = this;
+    const label = `commit once ${flat.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(' ')} (${memberId} gen ${generation})`;
+    try {
+      await this.call(label, () => this.d.broker.commit(memberId, generation, flat));
+    } catch (e) {
+      this.d.onCommitFailed(flat);
+      throw e;
+    }
+  }
+
   /** kafkajs' heartbeat: at most one per interval, one in flight, the group's answer thrown. */
   heartbeat(): Promise<void> {
     const interval = this.config.heartbeatInterval ?? 3_000;
@@ -235,11 +251,14 @@ export class FakeConsumer {
         await this.fetchAll();
       } catch (e) {
         if (!this.running) break;
+        // A rejoin starts kafkajs' retrier afresh.
         if (isRebalancing(e)) {
+          failures = 0;
           await this.joinAndSync();
           continue;
         }
         if ((e as { type?: unknown }).type === 'UNKNOWN_MEMBER_ID') {
+          failures = 0;
           this.memberId = null;
           await this.joinAndSync();
           continue;
@@ -366,7 +385,11 @@ export class FakeConsumer {
       },
       heartbeat: () => this.heartbeat(),
       pause: () => () => {},
-      commitOffsetsIfNecessary: async () => {},
+      // With offsets: one commit request in the current generation, no retries (kafkajs'
+      // consumerGroup.commitOffsets). Without: auto-commit's check, nothing when it is off.
+      commitOffsetsIfNecessary: (offsets?: {
+        topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+      }) => (offsets ? this.commitOnce(offsets) : Promise.resolve()),
       uncommittedOffsets: () => ({ topics: [] }),
       isRunning: () => this.running,
       isStale: () => this.seeks.has(key),
