@@ -1,3 +1,4 @@
+import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { createConsumerRunner } from '../../src/consumer.ts';
 import { openSummary, report, runSchedules, scheduleSeeds } from './run-schedules.ts';
@@ -60,15 +61,26 @@ describe('the consumer runner, simulated', () => {
   });
 
   it('catches a runner whose commits never reach the group (d)', async () => {
+    // Both ways a runner can commit (consumer.commitOffsets, eachBatch's commitOffsetsIfNecessary)
+    // answer without committing.
+    const dropCommits = (consumer: Consumer): Consumer => {
+      const run = consumer.run.bind(consumer);
+      return Object.assign(consumer, {
+        commitOffsets: async () => {},
+        run: (config: ConsumerRunConfig) =>
+          run({
+            ...config,
+            eachBatch: (payload: EachBatchPayload) =>
+              config.eachBatch?.({ ...payload, commitOffsetsIfNecessary: async () => {} }) ??
+              Promise.resolve(),
+          }),
+      });
+    };
     const forgetful: SimDeps = {
       createConsumerRunner: (opts) =>
         createConsumerRunner({
           ...opts,
-          kafka: {
-            ...opts.kafka,
-            consumer: (config: Parameters<typeof opts.kafka.consumer>[0]) =>
-              Object.assign(opts.kafka.consumer(config), { commitOffsets: async () => {} }),
-          } as unknown as typeof opts.kafka,
+          kafka: { consumer: (config: ConsumerConfig) => dropCommits(opts.kafka.consumer(config)) } as Kafka,
         }),
     };
     const summary = await runSchedules(seeds.slice(0, 50), forgetful);
