@@ -68,10 +68,12 @@ export class EffectModel {
       const n = (this.effects.get(id) ?? 0) + 1;
       this.effects.set(id, n);
       if (n > 1) this.fail(`(b) the effect of ${describe(m)} happened ${n} times`);
-      // (c) the earliest unhandled message of this key must be this one
+      // (c) the earliest unhandled message of this key must be this one. One dead-lettered
+      // already (after unclassified failures) and applied on a redelivery is a replay: out of
+      // order by nature, as a replay from the dead-letter topic would be.
       const q = this.byKey.get(`${tpKey(m.topic, m.partition)}|${m.key}`);
       const first = q?.list[q.next];
-      if (first && first !== m && !this.handled.has(first.eventId)) {
+      if (!this.handled.has(id) && first && first !== m) {
         this.fail(`(c) ${describe(m)} applied by ${by} before ${describe(first)} of the same key`);
       }
       this.markHandled(m);
