@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   AclOperationTypes,
   AclPermissionTypes,
@@ -7,10 +6,8 @@ import {
   type Kafka,
   ResourcePatternTypes,
 } from '@akaso/kafka';
-import { bootstrapServers, secureBootstrapServers } from '@akaso/stack-client';
-import { libDir } from '../stack/kafka.ts';
-import { repoRoot } from '../stack/paths.ts';
-import { capture } from '../stack/proc.ts';
+import { secureBootstrapServers } from '@akaso/stack-client';
+import { upsertScramUser } from '../stack/kafka-users.ts';
 import { ensureLabTopic, type Lab, labId, labKafka, until, withAdmin, withProducer } from './lab.ts';
 
 /** The secured topic: it carries ACLs, so only the principals named there may use it. */
@@ -26,36 +23,6 @@ export const exampleUsers = {
   email: 'email-example-password',
 } as const;
 type User = keyof typeof exampleUsers;
-
-/** Creates or updates a SCRAM-SHA-512 user with Kafka's own tool (kafka-configs), over PLAINTEXT. */
-export async function upsertScramUser(
-  user: string,
-  password: string,
-  bootstrap = bootstrapServers[0] as string,
-) {
-  const { code, stdout, stderr } = await capture(
-    'java',
-    [
-      '-Xmx128m',
-      '-XX:TieredStopAtLevel=1',
-      `-Dlog4j2.configurationFile=${join(repoRoot, 'infra', 'kafka', 'log4j2.properties')}`,
-      '-cp',
-      `${libDir}/*`,
-      'kafka.admin.ConfigCommand',
-      '--bootstrap-server',
-      bootstrap,
-      '--alter',
-      '--add-config',
-      `SCRAM-SHA-512=[iterations=8192,password=${password}]`,
-      '--entity-type',
-      'users',
-      '--entity-name',
-      user,
-    ],
-    { timeoutMs: 60_000 },
-  );
-  if (code !== 0) throw new Error(`kafka-configs could not create SCRAM user ${user}: ${stderr || stdout}`);
-}
 
 const secureClient = (user: User, password: string = exampleUsers[user]): Kafka =>
   createKafka({

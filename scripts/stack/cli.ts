@@ -6,9 +6,11 @@ import { defaultScale, type ServiceName, serviceNames } from './services.ts';
 import { formatTable, stackStatus, startStack, stopStack, wipeStack } from './stack.ts';
 
 const usage = `usage: pnpm stack <command>
-  start [--scale payment=3 ...] [--infra-only]
+  start [--scale payment=3 ...] [--infra-only] [--kafka-security plaintext|sasl_ssl]
                    bring up Kafka x3, PostgreSQL, stripe-mock, Mailpit and the services
-                   (order-api, inventory, payment, email); reuses what is healthy
+                   (order-api, inventory, payment, email); reuses what is healthy.
+                   --kafka-security sasl_ssl: the services reach Kafka over SASL_SSL +
+                   SCRAM-SHA-512 with the stack's CA (services already running are kept)
   stop             stop everything start started
   status           what runs where (ports, URLs, log files)
   wipe             stop, then delete all local data (.data/): a fresh cluster and empty databases
@@ -64,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
           }
           scale[name as ServiceName] = Number(n);
         }
+        // Read by serviceEnv (services.ts) for every service this run starts.
+        if (argv[i] === '--kafka-security') process.env.AKASO_KAFKA_SECURITY = argv[++i] ?? '';
       }
       await startStack(consoleReporter, { scale, services: !argv.includes('--infra-only') });
       console.log(`\n${formatTable(await stackStatus())}\n\nStop it all with: pnpm stop`);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { createKafka, describeClusterState } from '@akaso/kafka';
 import { bootstrapServers, controllerQuorumVoters, host, type KafkaNode, kafka } from '@akaso/stack-client';
+import { ensureKafkaTls, kafkaTls, localSaslUser } from './kafka-tls.ts';
 import { cacheDir, dataDir, readVersions, repoRoot } from './paths.ts';
 import {
   capture,
@@ -91,9 +92,10 @@ export function serverProperties(node: KafkaNode, overrides: Record<string, stri
     'process.roles': 'broker,controller',
     'node.id': node.id,
     'controller.quorum.voters': controllerQuorumVoters,
-    listeners: `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort},SECURE://${host}:${node.securePort}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort},SECURE://${host}:${node.securePort}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SECURE:SASL_PLAINTEXT',
+    listeners: `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort},SECURE://${host}:${node.securePort},SASL_SSL://${host}:${node.tlsPort}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort},SECURE://${host}:${node.securePort},SASL_SSL://${host}:${node.tlsPort}`,
+    'listener.security.protocol.map':
+      'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SECURE:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
     // The secure profile (workshop lab 10): clients on SECURE authenticate with SCRAM-SHA-512 and
     // ACLs decide what each may do. The pipeline keeps using PLAINTEXT, whose principal
     // (ANONYMOUS, also the controllers') is a super user, so it is unaffected; topics without
@@ -101,6 +103,17 @@ export function serverProperties(node: KafkaNode, overrides: Record<string, stri
     'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
     'listener.name.secure.scram-sha-512.sasl.jaas.config':
       'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    // SASL_SSL: what a managed Kafka offers (Confluent Cloud, MSK, Aiven, Strimzi), to point the
+    // pipeline at before a provider (`pnpm start --kafka-security sasl_ssl`). TLS with the stack's
+    // own CA (kafka-tls.ts: a PEM key store, no JKS), then PLAIN (users in the JAAS line) or
+    // SCRAM-SHA-512 (credentials in the cluster metadata, ensureSaslUsers). PLAINTEXT stays the
+    // default path, and the brokers talk to each other over it.
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${localSaslUser.username}="${localSaslUser.password}";`,
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config':
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
+    'listener.name.sasl_ssl.ssl.keystore.location': kafkaTls.keystoreFile,
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'allow.everyone.if.no.acl.found': true,
     'super.users': 'User:ANONYMOUS',
@@ -183,6 +196,8 @@ export async function startKafkaNode(
   overrides?: Record<string, string>,
 ): Promise<void> {
   mkdirSync(nodeLogDir(node), { recursive: true });
+  // The SASL_SSL listener's certificate must exist before the broker reads its properties.
+  ensureKafkaTls();
   // Regenerated on every start so a change in the topology applies on the next `pnpm start`.
   writeFileSync(nodeProps(node), serverProperties(node, overrides));
   await formatStorage(node, reporter);

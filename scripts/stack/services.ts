@@ -12,6 +12,7 @@ import {
   serviceBasePorts,
 } from '@akaso/stack-client';
 import { internalApiToken } from './internal-token.ts';
+import { localKafkaSecurityEnv } from './kafka-tls.ts';
 import { repoRoot } from './paths.ts';
 import {
   logFile,
@@ -69,6 +70,8 @@ export function serviceEnv(
     PORT: String(instancePort(service, i)),
     ...(database ? { DATABASE_URL: postgresUrl(database) } : {}),
     KAFKA_BROKERS: bootstrapServers.join(','),
+    // PLAINTEXT, or the SASL_SSL listeners (AKASO_KAFKA_SECURITY=sasl_ssl): brokers and credentials.
+    ...localKafkaSecurityEnv(),
     INVENTORY_URL: `http://${host}:${basePorts.inventory}`,
     PAYMENT_URL: `http://${host}:${basePorts.payment}`,
     EMAIL_URL: `http://${host}:${basePorts.email}`,

@@ -10,6 +10,7 @@ import {
   mailpit,
   postgres,
   postgresUrl,
+  saslSslBootstrapServers,
   stripeMock,
 } from '@akaso/stack-client';
 import { chargeCounterLog, startChargeCounter, stopChargeCounter } from './charge-counter.ts';
@@ -22,6 +23,8 @@ import {
   wipeMailpit,
 } from './go-tools.ts';
 import { kafkaHealth, kafkaVersion, nodeDir, startKafka, stopKafka, wipeKafka } from './kafka.ts';
+import { kafkaTls } from './kafka-tls.ts';
+import { ensureSaslUsers } from './kafka-users.ts';
 import { dataDir } from './paths.ts';
 import { postgresInfo, startPostgres, stopPostgres, wipePostgres } from './postgres.ts';
 import { consoleReporter, logFile, portOpen, type Reporter, runningPid } from './proc.ts';
@@ -55,7 +58,7 @@ export async function startStack(
   const started = Date.now();
   // allSettled, not all: a failure in one part must not abandon the others half-started.
   const results = await Promise.allSettled([
-    startKafka(reporter),
+    startKafka(reporter).then(() => ensureSaslUsers(reporter)),
     startPostgres(reporter),
     startStripeMock(reporter),
     startChargeCounter(reporter),
@@ -159,5 +162,6 @@ export function formatTable(rows: Row[]): string {
     ...rows.map((r) => line(r)),
     '',
     `Kafka ${kafkaVersion} bootstrap servers: ${bootstrapServers.join(',')}`,
+    `  SASL_SSL (PLAIN, SCRAM-SHA-512; CA ${kafkaTls.caFile}): ${saslSslBootstrapServers.join(',')}`,
   ].join('\n');
 }

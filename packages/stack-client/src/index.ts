@@ -22,6 +22,7 @@ export {
   postgres,
   postgresServerUrl,
   postgresUrl,
+  saslSslBootstrapServers,
   secureBootstrapServers,
   serviceBasePorts,
   stripeMock,

@@ -23,15 +23,17 @@ export interface KafkaNode {
   controllerPort: number;
   /** SASL_PLAINTEXT + SCRAM-SHA-512 listener: the secure profile (workshop lab 10). */
   securePort: number;
+  /** SASL_SSL listener (PLAIN, SCRAM-SHA-512) with the stack's own CA: a managed Kafka's setup, locally. */
+  tlsPort: number;
 }
 
 export const kafka = {
   /** Fixed so a wiped cluster comes back with the same id; also the compose CLUSTER_ID. */
   clusterId: 'lRDRB_nK67MpksDU4R2h_w',
   nodes: [
-    { id: 1, brokerPort: at(19092), controllerPort: at(19093), securePort: at(19094) },
-    { id: 2, brokerPort: at(29092), controllerPort: at(29093), securePort: at(29094) },
-    { id: 3, brokerPort: at(39092), controllerPort: at(39093), securePort: at(39094) },
+    { id: 1, brokerPort: at(19092), controllerPort: at(19093), securePort: at(19094), tlsPort: at(19095) },
+    { id: 2, brokerPort: at(29092), controllerPort: at(29093), securePort: at(29094), tlsPort: at(29095) },
+    { id: 3, brokerPort: at(39092), controllerPort: at(39093), securePort: at(39094), tlsPort: at(39095) },
   ] satisfies KafkaNode[],
   /** Heap per broker+controller JVM: three of them share a 2-core box with PostgreSQL and Node. */
   heap: { min: '256m', max: '768m' },
@@ -40,6 +42,8 @@ export const kafka = {
 export const bootstrapServers = kafka.nodes.map((n) => `${host}:${n.brokerPort}`);
 /** The SASL/SCRAM listeners: clients there authenticate, and ACLs decide what they may do. */
 export const secureBootstrapServers = kafka.nodes.map((n) => `${host}:${n.securePort}`);
+/** The SASL_SSL listeners (TLS with the stack's CA, then PLAIN or SCRAM-SHA-512). */
+export const saslSslBootstrapServers = kafka.nodes.map((n) => `${host}:${n.tlsPort}`);
 export const controllerQuorumVoters = kafka.nodes.map((n) => `${n.id}@${host}:${n.controllerPort}`).join(',');
 
 export const postgres = {
