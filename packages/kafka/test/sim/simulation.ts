@@ -3,7 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { ConsumerRunner, ConsumerRunnerOptions } from '../../src/consumer-options.ts';
 import type { BatchHandler, Logger } from '../../src/delivery.ts';
 import { EffectModel, type MessageKind, UNKNOWN_CODE } from './effects.ts';
-import { FakeBroker, FakeKafkaError, tpKey } from './fake-broker.ts';
+import { FakeBroker, FakeKafkaError, protocolError, tpKey } from './fake-broker.ts';
 import { createFakeKafka, type FakeConsumer } from './fake-kafka.ts';
 import { installLegacyClock } from './legacy-clock.ts';
 import { createRng } from './prng.ts';
@@ -236,8 +236,12 @@ export async function runSchedule(
     commit: () => new FakeKafkaError('KafkaJSProtocolError', 'REQUEST_TIMED_OUT', true),
     heartbeat: () => new FakeKafkaError('KafkaJSConnectionError', 'CONNECTION_CLOSED', true),
     dlqTransient: () => new FakeKafkaError('KafkaJSConnectionError', 'CONNECTION_CLOSED', true),
-    // What kafkajs' send throws once its own retries are spent.
-    dlqForGood: () => new FakeKafkaError('KafkaJSNumberOfRetriesExceeded', 'NOT_ENOUGH_REPLICAS', false),
+    // What kafkajs' send throws once its own retries are spent: not retriable itself, the
+    // last failure as its cause.
+    dlqForGood: () =>
+      Object.assign(new FakeKafkaError('KafkaJSNumberOfRetriesExceeded', 'NOT_ENOUGH_REPLICAS', false), {
+        cause: protocolError('NOT_ENOUGH_REPLICAS', true),
+      }),
   };
   const window = (from: number, until: number, label: string, on: () => void, off: () => void) => {
     sched.at(from, `${label} begins`, () => {
