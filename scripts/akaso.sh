@@ -67,6 +67,28 @@ ensure_deps() {
   echo "$want" >"$stamp"
 }
 
+# Installs a Debian package for what a command needs, when apt-get can (root or passwordless
+# sudo); otherwise says how, and the run goes on (what needs it fails with its own message).
+apt_install() {
+  local pkg=$1 why=$2 sudo=""
+  if ! command -v apt-get >/dev/null; then
+    say "no $pkg here and no apt-get to install it: install $pkg, or $why"
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+      sudo="sudo -n"
+    else
+      say "$pkg is missing and apt-get needs root: sudo apt-get install -y --no-install-recommends $pkg (or $why)"
+      return 0
+    fi
+  fi
+  say "installing Debian's $pkg (apt-get install $pkg)"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$pkg"; } >&2; then
+    say "apt-get could not install $pkg: $why"
+  fi
+}
+
 # The browser tests (storefront, dashboard) drive the system's headless Chromium through
 # playwright-core, which downloads no browser: on Debian/Ubuntu it comes from apt.
 ensure_chromium() {
@@ -75,23 +97,14 @@ ensure_chromium() {
   for name in chromium chromium-browser google-chrome-stable google-chrome; do
     command -v "$name" >/dev/null && return 0
   done
-  local sudo=""
-  if ! command -v apt-get >/dev/null; then
-    say "no Chromium here and no apt-get to install it: install Chromium or Chrome (or set CHROMIUM_PATH), or the browser tests fail"
-    return 0
-  fi
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-      sudo="sudo -n"
-    else
-      say "Chromium is missing and apt-get needs root: sudo apt-get install -y --no-install-recommends chromium (or the browser tests fail)"
-      return 0
-    fi
-  fi
-  say "installing Debian's chromium for the browser tests (apt-get install chromium)"
-  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium; } >&2; then
-    say "apt-get could not install chromium: the browser tests will fail until a Chromium is installed"
-  fi
+  apt_install chromium "set CHROMIUM_PATH; the browser tests fail without a Chromium"
+}
+
+# The local brokers' SASL_SSL listeners get their certificates from openssl at start-up
+# (scripts/stack/kafka-tls.ts); slim images may lack it.
+ensure_openssl() {
+  command -v openssl >/dev/null && return 0
+  apt_install openssl "the Kafka brokers cannot start their SASL_SSL listeners"
 }
 
 ensure_node
@@ -100,4 +113,5 @@ ensure_deps
 cd "$root"
 [ $# -gt 0 ] || set -- start
 case "$1" in test | test:integration) ensure_chromium ;; esac
+case "$1" in start | test | test:integration | lab | bench) ensure_openssl ;; esac
 exec pnpm "$@"

@@ -3,7 +3,7 @@
 // validates it against the Compose Specification JSON schema, resolves anchors, merges and
 // interpolation, and checks references between services, volumes and networks.
 //
-//	go run ./infra/compose-check docker-compose.yml [.env]
+//	go run ./infra/compose-check docker-compose.yml[,override.yml…] [.env]
 //
 // On success it prints the normalized model as JSON (for the consistency tests); on failure it
 // prints the reason and exits 1.
@@ -15,21 +15,27 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: compose-check <compose file> [env file]")
+		fmt.Fprintln(os.Stderr, "usage: compose-check <compose file>[,<override file>...] [env file]")
 		os.Exit(2)
 	}
-	file, err := filepath.Abs(os.Args[1])
-	if err != nil {
-		fail(err)
+	// Several files, comma-separated, are merged in order as `docker compose -f a -f b` does.
+	var files []string
+	for _, f := range strings.Split(os.Args[1], ",") {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			fail(err)
+		}
+		files = append(files, abs)
 	}
 	opts := []cli.ProjectOptionsFn{
-		cli.WithWorkingDirectory(filepath.Dir(file)),
+		cli.WithWorkingDirectory(filepath.Dir(files[0])),
 		cli.WithName("akaso-burger"),
 		cli.WithOsEnv,
 		cli.WithDotEnv,
@@ -37,7 +43,7 @@ func main() {
 	if len(os.Args) > 2 {
 		opts = append(opts, cli.WithEnvFiles(os.Args[2]), cli.WithDotEnv)
 	}
-	options, err := cli.NewProjectOptions([]string{file}, opts...)
+	options, err := cli.NewProjectOptions(files, opts...)
 	if err != nil {
 		fail(err)
 	}
