@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { auditTarget, bootstrapServers, host, serviceBasePorts, stackAddresses } from '@akaso/stack-client';
+import {
+  auditTarget,
+  bootstrapServers,
+  host,
+  postgresUrl,
+  serviceBasePorts,
+  stackAddresses,
+} from '@akaso/stack-client';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killPart, restartPart, startPart, stopPart } from '../stack/control.ts';
 import { type PausedPostgres, pausePostgres } from '../stack/pause-postgres.ts';
@@ -20,8 +28,11 @@ import { christmasStages } from './scenario.ts';
  *
  * Grey failures too (issue 23): PostgreSQL that stops answering without going away (every postgres
  * process SIGSTOPped) costs a caller a bounded wait and a 503, not the length of the outage; the
- * order writer's queue full answers 503 OVERLOADED at once. Each asserts the longest wait any
- * caller saw (time to any answer, from the rush's scheduled arrival).
+ * order writer's queue full answers 503 OVERLOADED at once; one user's quota lock held by another
+ * session costs that user a 503 USER_BUSY after the lock timeout and the other users at most that
+ * timeout; a database whose default isolation is repeatable read still lets nobody past the limit.
+ * Each asserts the longest wait any caller saw (time to any answer, from the rush's scheduled
+ * arrival).
  *
  * A consumer SIGKILLed and started again costs latency, not data: the restarted instance joins
  * its group only once the dead member's session has expired (the consumer's sessionTimeout, 10 s).
@@ -116,6 +127,42 @@ function expectSurvived(run: FaultRun, { unavailable = false, timedOut = false }
   }
 }
 
+interface OneOrder {
+  status: number;
+  code: string | undefined;
+  retryAfter: string | null;
+  /** From sending to the whole answer. */
+  ms: number;
+}
+
+/** One order of one burger for `userId`, outside the rush, timed. */
+async function orderOnce(baseUrl: string, userId: string): Promise<OneOrder> {
+  const started = performance.now();
+  const res = await fetch(`${baseUrl}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      userId,
+      email: 'fault@faults.test',
+      items: [{ burgerId: 'classic', quantity: 1 }],
+      paymentMethod: 'pm_card_visa',
+    }),
+  });
+  const body = (await res.json().catch(() => ({}))) as { code?: string };
+  return {
+    status: res.status,
+    code: body.code,
+    retryAfter: res.headers.get('retry-after'),
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+function count(xs: string[]): Record<string, number> {
+  const n: Record<string, number> = {};
+  for (const x of xs) n[x] = (n[x] ?? 0) + 1;
+  return n;
+}
+
 describe('the fault matrix: each dependency fails mid-rush', () => {
   // Whatever happened, the next case (and the next test file) finds every part running.
   let paused: PausedPostgres | null = null;
@@ -199,6 +246,92 @@ describe('the fault matrix: each dependency fails mid-rush', () => {
       expect(run.rush.timeToAnswer.maxMs).toBeLessThan(8_000);
       expectSurvived(run, { unavailable: true, timedOut: true });
     } finally {
+      await stopPart(instance);
+    }
+  }, 240_000);
+
+  it('one user’s quota lock held by another session for 30 s: that user alone gets 503 USER_BUSY, the others order as usual', async () => {
+    // A session (psql, a stuck job) holds one user's quota lock in an open transaction, in the
+    // same two-key form place_order takes it (lock_quota), for ~30 s; that user keeps ordering.
+    const stuck = `fault-stuck-${randomUUID().slice(0, 8)}`;
+    const holder = new pg.Client({
+      connectionString: postgresUrl('order_api'),
+      application_name: 'fault-lock-holder',
+    });
+    await holder.connect();
+    const tries: OneOrder[] = [];
+    try {
+      const run = await underRush('quota lock held 30 s', async () => {
+        await holder.query('begin');
+        await holder.query('select lock_quota($1)', [stuck]);
+        // Two at a time, as a retrying client would: with the lock held they would otherwise
+        // take both of the writer's transactions and every other order would wait behind them.
+        for (let i = 0; i < 6; i++) {
+          tries.push(...(await Promise.all([orderOnce(apiUrl, stuck), orderOnce(apiUrl, stuck)])));
+          await sleep(4_000);
+        }
+        await holder.query('rollback');
+      });
+      // Released: the user orders like anyone, without anything being mended.
+      const after = await orderOnce(apiUrl, stuck);
+      console.log(
+        `[faults] the stuck user's orders while held: ${JSON.stringify(tries)}; after: ${JSON.stringify(after)}`,
+      );
+      // Each try gave up after the lock timeout (ORDER_LOCK_TIMEOUT_MS, 1 s), not the hold.
+      for (const t of tries)
+        expect(t).toMatchObject({
+          status: 503,
+          code: 'USER_BUSY',
+          retryAfter: expect.stringMatching(/^\d+$/),
+        });
+      expect(Math.max(...tries.map((t) => t.ms))).toBeLessThan(3_000);
+      expect(after.status).toBe(202);
+      // Everyone else: answered as usual (no 503, no 500), none waiting more than the lock
+      // timeout and a margin (an order sharing a batch with a stuck try waits for it).
+      expect(run.rush.timeToAnswer.maxMs).toBeLessThan(3_000);
+      expectSurvived(run);
+    } finally {
+      await holder.end().catch(() => {});
+    }
+  }, 240_000);
+
+  it('PostgreSQL with repeatable read as its default isolation: still nobody above the limit', async () => {
+    // Some managed PostgreSQL services default to repeatable read. The API sets the level its
+    // quota needs on each connection; an instance started now opens every connection under it.
+    const admin = new pg.Client({ connectionString: postgresUrl('postgres') });
+    await admin.connect();
+    await admin.query(`alter database order_api set default_transaction_isolation = 'repeatable read'`);
+    // Which a connection that does not choose now gets.
+    const plain = new pg.Client({ connectionString: postgresUrl('order_api') });
+    await plain.connect();
+    const level = await plain.query(`select current_setting('transaction_isolation') as level`);
+    await plain.end();
+    expect(level.rows).toEqual([{ level: 'repeatable read' }]);
+    const instance = 'order-api-2';
+    const base = `http://${host}:${serviceBasePorts['order-api'] + 1}`;
+    let burst: OneOrder[] = [];
+    try {
+      await startPart(instance, silentReporter, { CONSUME: 'false' });
+      const run = await underRush(
+        'repeatable read by default',
+        async () => {
+          // Beside the rush, one user's 50 concurrent one-burger orders: the quota's hardest case.
+          const user = `fault-rr-${randomUUID().slice(0, 8)}`;
+          burst = await Promise.all(Array.from({ length: 50 }, () => orderOnce(base, user)));
+        },
+        90_000,
+        base,
+      );
+      const statuses = burst.map((b) => `${b.status}${b.code ? ` ${b.code}` : ''}`);
+      console.log(
+        `[faults] one user's 50 concurrent orders under repeatable read: ${JSON.stringify(count(statuses))}`,
+      );
+      expect(statuses.filter((s) => s === '202')).toHaveLength(5);
+      expect(statuses.filter((s) => s === '429 QUOTA_EXCEEDED')).toHaveLength(45);
+      expectSurvived(run);
+    } finally {
+      await admin.query('alter database order_api reset default_transaction_isolation');
+      await admin.end();
       await stopPart(instance);
     }
   }, 240_000);
