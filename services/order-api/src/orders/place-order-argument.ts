@@ -19,7 +19,7 @@ export interface OrderAccepted {
   quota: QuotaView;
 }
 
-/** What place_order(jsonb) returns (see its migration). */
+/** What place_order(jsonb) returns (sql/functions/place_order.sql). */
 export type PlaceOrderResult =
   | { outcome: 'accepted' | 'replayed'; body: OrderAccepted }
   | { outcome: 'key_reused'; orderId: string }

@@ -113,7 +113,7 @@ export function createOrderPlacement(deps: PlacementDeps) {
 
   /**
    * One statement, in a transaction shared with the orders that arrive meanwhile (the writer's
-   * group commit): place_order (see its migration) takes the user's lock,
+   * group commit): place_order (sql/functions/place_order.sql) takes the user's lock,
    * checks the Idempotency-Key, lets quota_state decide, and writes the order, its first status
    * and the handoff's outbox row. Everything that needs no lock (prices, the event, the answer)
    * is prepared here first, so the database does only the locked part.
