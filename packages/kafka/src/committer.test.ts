@@ -61,19 +61,31 @@ describe('createCommitter', () => {
     c.close();
   });
 
-  it('forgets the pending offsets of partitions lost in a rebalance', async () => {
+  it('forgets pending offsets at a rebalance, and does not put back a failed commit from before it', async () => {
     const commits: Offsets[] = [];
+    let fail: (() => void) | null = null;
     const c = createCommitter({
-      intervalMs: 60_000,
-      commit: async (o) => void commits.push(o),
+      intervalMs: 1_000,
+      commit: (o) => {
+        commits.push(o);
+        return new Promise<void>((resolve, reject) => {
+          fail = () => reject(new Error('REBALANCE_IN_PROGRESS'));
+          if (commits.length > 1) resolve();
+        });
+      },
       onError: () => {},
     });
-    await c.flush();
     c.add('orders', 0, 3n);
+    const first = c.flush(); // in flight when the rebalance comes
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commits).toHaveLength(1);
     c.add('orders', 1, 4n);
-    c.retain((_topic, partition) => partition === 1);
-    await c.flush();
-    expect(commits).toEqual([[{ topic: 'orders', partition: 1, offset: '4' }]]);
+    c.reset();
+    (fail as unknown as () => void)();
+    await first;
+    expect(c.pendingCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(commits).toHaveLength(1);
     c.close();
   });
 });

@@ -12,8 +12,13 @@ export interface Committer {
   add(topic: string, partition: number, offset: bigint): void;
   /** Commits what is pending now; resolves when that commit (and any earlier one) is done. */
   flush(): Promise<void>;
-  /** After a rebalance: forgets the pending offsets of partitions this member no longer owns. */
-  retain(owned: (topic: string, partition: number) => boolean): void;
+  /**
+   * A new group generation: forgets every pending offset. They were worked out for the old
+   * assignment; committed now (or by a retry of a failed commit) they could move a partition
+   * back behind what its new owner has committed. Their messages are redelivered instead, and the
+   * handlers' eventId claims make that harmless.
+   */
+  reset(): void;
   close(): void;
   pendingCount(): number;
 }
@@ -32,6 +37,8 @@ export function createCommitter(opts: CommitterOptions): Committer {
   let lastCommit = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<void> = Promise.resolve();
   let closed = false;
+  /** Bumped by reset(): a commit that fails after it does not put its offsets back. */
+  let epoch = 0;
 
   function put(topic: string, partition: number, offset: bigint) {
     const key = `${topic}/${partition}`;
@@ -57,6 +64,7 @@ export function createCommitter(opts: CommitterOptions): Committer {
     inFlight = inFlight.then(async () => {
       if (pending.size === 0) return;
       const batch = [...pending.values()];
+      const from = epoch;
       pending.clear();
       lastCommit = clock.now();
       try {
@@ -65,8 +73,8 @@ export function createCommitter(opts: CommitterOptions): Committer {
         );
       } catch (err) {
         opts.onError(err);
-        // Back in, unless a later offset of the same partition arrived meanwhile.
-        for (const p of batch) put(p.topic, p.partition, p.offset);
+        // Back in, unless a rebalance came meanwhile or a later offset of the partition arrived.
+        if (epoch === from) for (const p of batch) put(p.topic, p.partition, p.offset);
       }
       schedule();
     });
@@ -79,8 +87,9 @@ export function createCommitter(opts: CommitterOptions): Committer {
       schedule();
     },
     flush,
-    retain(owned) {
-      for (const [key, p] of pending) if (!owned(p.topic, p.partition)) pending.delete(key);
+    reset() {
+      epoch++;
+      pending.clear();
     },
     close() {
       closed = true;

@@ -1,6 +1,6 @@
 import type { TopicName } from '@akaso/contracts';
 import { traceBatch } from '@akaso/observability';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage, Offsets } from 'kafkajs';
 import { createAutoCommitRunner } from './auto-commit-runner.ts';
 import { type Batcher, createBatcher, type Part } from './batcher.ts';
 import { systemClock } from './clock.ts';
@@ -43,6 +43,13 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   let joined = false;
   let crashed: string | null = null;
   let heartbeat: () => Promise<void> = async () => {};
+  /**
+   * One commit request in the member's current generation (eachBatch's commitOffsetsIfNecessary
+   * with offsets). Not consumer.commitOffsets: kafkajs retries that across a rejoin, under the
+   * new generation, where the old offsets can move a partition behind its new owner's commit.
+   * The committer retries, and drops what a rebalance made stale.
+   */
+  let commitOnce: ((offsets: Offsets) => Promise<void>) | null = null;
   /** Fetched parts waiting for the pacing's pass. */
   let fetched: TrackedPart[] = [];
 
@@ -66,7 +73,16 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
   const committer = createCommitter({
     clock,
     intervalMs: opts.commitIntervalMs ?? d.commitIntervalMs,
-    commit: (offsets) => consumer.commitOffsets(offsets),
+    commit: async (offsets) => {
+      if (!commitOnce) throw new Error('not consuming yet: nothing to commit through');
+      const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
+        topic,
+        partitions: offsets
+          .filter((o) => o.topic === topic)
+          .map(({ partition, offset }) => ({ partition, offset })),
+      }));
+      await commitOnce({ topics });
+    },
     onError: (err) =>
       logger.warn({ groupId, err: (err as Error).message }, 'offset commit failed, will try again'),
   });
@@ -124,7 +140,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
     tracker.reset();
     batcher.sweep();
     const assigned = e.payload.memberAssignment as Record<string, number[]>;
-    committer.retain((topic, partition) => assigned[topic]?.includes(partition) ?? false);
+    committer.reset();
     logger.info({ groupId, memberId: e.payload.memberId, assigned }, 'joined consumer group');
     metrics?.onRebalance?.({ groupId, memberId: e.payload.memberId, assigned });
   });
@@ -154,8 +170,16 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently:
           opts.partitionsConsumedConcurrently ?? d.partitionsConsumedConcurrently,
-        eachBatch: async ({ batch, resolveOffset, heartbeat: beat, isRunning, isStale }) => {
+        eachBatch: async ({
+          batch,
+          resolveOffset,
+          heartbeat: beat,
+          isRunning,
+          isStale,
+          commitOffsetsIfNecessary,
+        }) => {
           heartbeat = beat;
+          commitOnce = commitOffsetsIfNecessary;
           const topic = batch.topic as TopicName;
           const { partition } = batch;
           metrics?.onBatch?.({ topic, partition, lag: Number(batch.offsetLag()) });
