@@ -132,4 +132,40 @@ describe('the storefront', () => {
     const res = await fetch(`${href}/api/v1/info`);
     expect(res.ok).toBe(true);
   });
+
+  it('keeps one Idempotency-Key per order attempt: a retry after a lost answer is placed once', async () => {
+    const user = uniqueUser('shop');
+    await openAs(user);
+    const keys: string[] = [];
+    let lose = true;
+    const isOrder = (url: URL) => url.pathname === '/orders';
+    await page.route(isOrder, async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      // The first answer is lost on its way back: the order is placed, the page never hears of it.
+      const response = await route.fetch();
+      if (lose) {
+        lose = false;
+        await route.abort('connectionreset');
+      } else {
+        await route.fulfill({ response });
+      }
+    });
+    try {
+      await order({ classic: 1 });
+      await expect
+        .poll(() => page.getByTestId('error').textContent(), { timeout: 30_000 })
+        .toContain('NETWORK');
+      await page.getByTestId('order').click(); // the customer tries the same order again
+      await expect.poll(() => page.getByTestId('order-card').count(), { timeout: 30_000 }).toBe(1);
+      await order({ classic: 1 }); // answered: the same burgers again are a new order
+      await expect.poll(() => page.getByTestId('order-card').count(), { timeout: 30_000 }).toBe(2);
+    } finally {
+      await page.unroute(isOrder);
+    }
+    expect(keys).toHaveLength(3);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[1]);
+    // Two orders of one burger, not three: the retry was answered with the lost answer's order.
+    expect((await api<{ remaining: number }>(`/users/${user}/quota`)).body.remaining).toBe(3);
+  });
 });
