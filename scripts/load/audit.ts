@@ -1,5 +1,5 @@
 import { allTopics, dlqTopic, orderRef } from '@akaso/contracts';
-import { createKafka, withAdmin } from '@akaso/kafka';
+import { createKafka, kafkaClientOptions, loadKafkaConfig, withAdmin } from '@akaso/kafka';
 import { type ChargeCall, chargesOf, mailKind, readChargeCalls } from '@akaso/stack-client';
 import pg from 'pg';
 
@@ -190,7 +190,9 @@ async function runMails(mailpitUrl: string, runId: string, sinceMs: number): Pro
  * nothing compares two of these.
  */
 export async function deadLetterCounts(brokers: string[]): Promise<Record<string, number>> {
-  const kafka = createKafka({ clientId: 'akaso-audit', brokers, logLevel: 'nothing' });
+  // These brokers, reached with the pipeline's Kafka security settings (KAFKA_SECURITY_PROTOCOL…).
+  const settings = { ...loadKafkaConfig('audit', brokers), KAFKA_BROKERS: brokers.join(',') };
+  const kafka = createKafka(kafkaClientOptions(settings, { clientId: 'akaso-audit', logLevel: 'nothing' }));
   return withAdmin(kafka, async (admin) => {
     const dlq: Record<string, number> = {};
     for (const topic of allTopics) {
