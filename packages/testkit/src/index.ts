@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type OrderRequest, orderRef } from '@akaso/contracts';
+import { groupTopics, type OrderRequest, orderRef } from '@akaso/contracts';
 import {
   type Admin,
   createKafka,
@@ -12,7 +12,14 @@ import {
   withProducer as kafkaWithProducer,
   type Producer,
 } from '@akaso/kafka';
-import { type ChargeCall, chargesOf, mailKind, readChargeCalls, stackAddresses } from '@akaso/stack-client';
+import {
+  type ChargeCall,
+  chargesOf,
+  mailKind,
+  postgres,
+  readChargeCalls,
+  stackAddresses,
+} from '@akaso/stack-client';
 import pg from 'pg';
 
 /**
@@ -267,6 +274,67 @@ export async function waitForCommitPast(
         const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
         const p = t?.partitions.find((x) => x.partition === partition);
         return p !== undefined && BigInt(p.offset) > BigInt(offset);
+      },
+      timeoutMs,
+    ),
+  );
+}
+
+/** Each partition's end offset, by "topic:partition", for every topic a consumer group reads. */
+async function pipelineEnds(admin: Admin): Promise<Map<string, bigint>> {
+  const ends = new Map<string, bigint>();
+  for (const topic of new Set(Object.values(groupTopics).flat())) {
+    for (const o of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${o.partition}`, BigInt(o.high));
+  }
+  return ends;
+}
+
+/** Why the pipeline is not drained at this moment, or null once it is (see waitForDrained). */
+async function notDrained(admin: Admin): Promise<string | null> {
+  const ends = await pipelineEnds(admin);
+  for (const [groupId, read] of Object.entries(groupTopics)) {
+    for (const t of await admin.fetchOffsets({ groupId, topics: [...read] })) {
+      for (const p of t.partitions) {
+        const end = ends.get(`${t.topic}:${p.partition}`) ?? 0n;
+        const committed = BigInt(p.offset) < 0n ? 0n : BigInt(p.offset);
+        if (committed < end) return `${groupId} lags ${end - committed} on ${t.topic}[${p.partition}]`;
+      }
+    }
+  }
+  for (const database of postgres.databases) {
+    const waiting = await withDb(database, async (c) => {
+      const { rows } = await c.query<{ has: boolean }>("select to_regclass('outbox') is not null as has");
+      if (!rows[0]?.has) return 0; // a service that publishes nothing (email)
+      const unpublished = await c.query<{ n: number }>(
+        'select count(*)::int as n from outbox where published_at is null',
+      );
+      return unpublished.rows[0]?.n ?? 0;
+    });
+    if (waiting > 0) return `${waiting} events wait in the ${database} outbox`;
+  }
+  // Handling the last messages may have published more (its outbox rows, relayed since).
+  const again = await pipelineEnds(admin);
+  for (const [partition, end] of again)
+    if (ends.get(partition) !== end) return `new messages on ${partition}`;
+  return null;
+}
+
+/**
+ * Waits until the pipeline has drained: every consumer group has committed to the end of each
+ * topic it reads, no event waits in a service's outbox, and no message arrived meanwhile. A group
+ * commits only after a message's effects are durable (a mail after the SMTP server took it, a
+ * charge after the provider answered), so an effect still on its way shows here as a lag or an
+ * unpublished row: a "no duplicate" check made after this is final, where one made after a
+ * fixed sleep only hopes so. Fails with what was still moving when `timeoutMs` runs out.
+ */
+export async function waitForDrained(timeoutMs = 60_000): Promise<void> {
+  await withAdmin((admin) =>
+    eventually(
+      'the pipeline to drain',
+      async () => {
+        const why = await notDrained(admin);
+        if (why) throw new Error(why);
+        return true;
       },
       timeoutMs,
     ),

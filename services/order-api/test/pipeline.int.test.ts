@@ -11,6 +11,7 @@ import {
   statusPathViolation,
   stock,
   uniqueUser,
+  waitForDrained,
   waitForTerminal,
   withDb,
 } from '@akaso/testkit';
@@ -51,7 +52,8 @@ describe('an order through the whole pipeline', () => {
       const m = await mailsFor(res.body.orderId);
       return m.length >= 2 ? m : null;
     });
-    await new Promise((r) => setTimeout(r, 1_000)); // a duplicate would arrive right behind
+    // A duplicate would come from a message still being handled: none is, once drained.
+    await waitForDrained();
     expect(await mailsByKind(res.body.orderId)).toEqual({ confirmation: 1, receipt: 1 });
     expect(mails[0]?.To[0]?.Address).toBe(`${userId}@akaso.test`);
     const confirmation = mails.find((m) => m.Subject.includes('confirmed'));
