@@ -157,6 +157,33 @@ describe('createBatcher', () => {
     expect(h.batcher.waiting()).toBeNull();
   });
 
+  it('pauses while a dependency rejects our credentials: nothing is dead-lettered, and waiting() names the dependency', async () => {
+    let refusals = 20; // far past maxAttempts: the key is wrong, not the messages
+    const h = harness(async () => {
+      if (refusals-- > 0)
+        throw Object.assign(new Error('card provider: Invalid API Key provided'), {
+          code: 'STRIPE_AUTH',
+          retriable: true,
+          blocksService: true,
+          dependency: 'card provider',
+        });
+    });
+    const done = Promise.all([h.batcher.submit(part(['a1'])), h.batcher.submit(part(['b1']))]);
+    await settle();
+    expect(h.batcher.waiting()?.error).toMatchObject({
+      kind: 'transient',
+      code: 'STRIPE_AUTH',
+      blocksService: true,
+      dependency: 'card provider',
+    });
+    // The key is fixed: the same messages go through.
+    await vi.runAllTimersAsync();
+    expect(await done).toEqual(['done', 'done']);
+    expect(h.calls).toHaveLength(21);
+    expect(h.dead).toEqual([]);
+    expect(h.batcher.waiting()).toBeNull();
+  });
+
   it('keeps retrying while heartbeats fail, as long as the part is still ours (no hole left behind)', async () => {
     let failures = 5;
     const h = harness(async () => {
