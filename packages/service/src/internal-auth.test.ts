@@ -1,6 +1,8 @@
-import { createLogger } from '@akaso/config';
+import { type ConfigError, createLogger, loadConfig } from '@akaso/config';
 import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceConfig } from './config.ts';
 import { createHttpApp } from './http.ts';
 import { internalAuthHeaders, requireInternalToken, tokenMatches } from './internal-auth.ts';
 
@@ -55,5 +57,27 @@ describe('internal endpoints', () => {
   it('leave the other routes alone', async () => {
     expect((await app.inject({ method: 'GET', url: '/stock' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
+
+describe('INTERNAL_API_TOKEN', () => {
+  const schema = Type.Object(serviceConfig(3100));
+  const problems = (token?: string) => {
+    try {
+      loadConfig('inventory', schema, {
+        DATABASE_URL: 'postgresql://x/y',
+        KAFKA_BROKERS: '127.0.0.1:9092',
+        INTERNAL_API_TOKEN: token,
+      });
+      return [];
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+  };
+
+  it('is required by every service, and refused when too short to be a secret', () => {
+    expect(problems()).toEqual(['INTERNAL_API_TOKEN: required but not set']);
+    expect(problems('short')).toEqual([expect.stringMatching(/^INTERNAL_API_TOKEN: .*16/)]);
+    expect(problems(token)).toEqual([]);
   });
 });
