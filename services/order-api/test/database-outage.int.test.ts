@@ -18,19 +18,41 @@ import { createSyncFlow } from '../src/orders/sync-flow.ts';
  * 500, and the next request after it is back succeeds without a restart. The API instance
  * reaches the real PostgreSQL through a TCP proxy this test opens and closes, so "down" means
  * refused connections and connections cut mid-use, as a restart does, without touching the
- * server the rest of the stack uses.
+ * server the rest of the stack uses. The proxy can also stop forwarding while keeping every
+ * connection open (a black hole: a hung server, a half-open connection), where only the
+ * client's own bounds end a wait.
  */
 const target = new URL(stack.postgres);
 const sockets = new Set<net.Socket>();
+const pairs = new Set<[net.Socket, net.Socket]>();
+let silent = false;
+const link = ([client, upstream]: [net.Socket, net.Socket]) => client.pipe(upstream).pipe(client);
 const proxy = net.createServer((client) => {
   const upstream = net.connect(Number(target.port), target.hostname);
-  for (const s of [client, upstream]) {
+  const pair: [net.Socket, net.Socket] = [client, upstream];
+  for (const s of pair) {
     sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    s.on('close', () => {
+      sockets.delete(s);
+      pairs.delete(pair);
+    });
     s.on('error', () => {});
   }
-  client.pipe(upstream).pipe(client);
+  pairs.add(pair);
+  if (!silent) link(pair);
 });
+/** Nothing is forwarded any more, but every connection stays open and new ones are accepted. */
+function blackHole() {
+  silent = true;
+  for (const [client, upstream] of pairs) {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+  }
+}
+function answerAgain() {
+  silent = false;
+  for (const pair of pairs) link(pair);
+}
 let port = 0;
 let database: Database;
 let app: FastifyInstance;
@@ -61,7 +83,7 @@ beforeAll(async () => {
   await down();
   const logger = createLogger('order-api-test', 'silent');
   database = createDatabase(`postgresql://postgres@127.0.0.1:${port}/order_api`, 2, {
-    timeouts: { connectTimeoutMs: 2_000 },
+    timeouts: { connectTimeoutMs: 2_000, statementTimeoutMs: 1_000, queryTimeoutMs: 1_500 },
   });
   const quota = { limit: 5, windowMs: 24 * 3_600_000 };
   const sale = { discountPercent: 70, startsAt: new Date(0), endsAt: new Date('2100-01-01') };
@@ -124,5 +146,27 @@ describe('POST /orders while the database is unreachable', () => {
     await up();
     const again = await post(uniqueUser('again'));
     expect(again.statusCode).toBe(202);
+  });
+
+  it('answers 503 within its bounds when the database stops answering, and recovers when it answers again', async () => {
+    if (!proxy.listening) await up();
+    expect((await post(uniqueUser('before'))).statusCode).toBe(202);
+    blackHole();
+    try {
+      for (const user of [uniqueUser('hung'), uniqueUser('hung')]) {
+        const asked = performance.now();
+        const res = await post(user);
+        const tookMs = performance.now() - asked;
+        expect([res.statusCode, res.json().code]).toEqual([503, 'DATABASE_UNAVAILABLE']);
+        expect(res.headers['retry-after']).toBeDefined();
+        // The client-side query timeout (1.5 s) or the connect timeout (2 s), not the outage.
+        expect(tookMs).toBeLessThan(4_000);
+      }
+    } finally {
+      answerAgain();
+    }
+    await expect
+      .poll(async () => (await post(uniqueUser('after'))).statusCode, { timeout: 10_000, interval: 200 })
+      .toBe(202);
   });
 });
