@@ -184,6 +184,25 @@ describe('createBatcher', () => {
     expect(h.batcher.waiting()).toBeNull();
   });
 
+  it('does not try again before the Retry-After a provider gave', async () => {
+    let failures = 1;
+    const h = harness(async () => {
+      if (failures-- > 0)
+        throw Object.assign(new Error('429 Too Many Requests'), {
+          code: 'RATE_LIMITED',
+          retriable: true,
+          retryAfterMs: 8_000,
+        });
+    });
+    const done = h.batcher.submit(part(['a1']));
+    await settle();
+    await vi.advanceTimersByTimeAsync(7_999);
+    expect(h.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await done).toBe('done');
+    expect(h.calls).toHaveLength(2);
+  });
+
   it('keeps retrying while heartbeats fail, as long as the part is still ours (no hole left behind)', async () => {
     let failures = 5;
     const h = harness(async () => {

@@ -135,7 +135,11 @@ export function createBatcher<D>(opts: BatcherOptions<D>): Batcher<D> {
           if (!waits.has(token) && (error.kind === 'transient' || !giveUp))
             waits.set(token, { since: clock.now(), error });
           opts.onRetry?.(error, n);
-          await pause(backoffMs(Math.min(n, 20), retry, opts.random), active);
+          // A provider that said when to come back (Retry-After) is not asked sooner.
+          await pause(
+            Math.max(backoffMs(Math.min(n, 20), retry, opts.random), error.retryAfterMs ?? 0),
+            active,
+          );
         }
       }
     } finally {

@@ -156,7 +156,8 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       if (!joined) return { ok: false, detail: 'not a member of its consumer group yet' };
       const waiting = batcher.waiting();
       const failingMs = waiting ? clock.now() - waiting.since : 0;
-      if (waiting && failingMs > UNHEALTHY_AFTER_MS) {
+      // A dependency that refuses our credentials will not heal by itself: not ready at once.
+      if (waiting && (waiting.error.blocksService || failingMs > UNHEALTHY_AFTER_MS)) {
         const detail = `not consuming for ${Math.round(failingMs / 1000)}s: ${waiting.error.code} ${waiting.error.message}`;
         return { ok: false, detail };
       }
