@@ -25,9 +25,9 @@ function base(seed: number, lingerMs: number, over: Partial<Scenario>): Scenario
 const ok = (at: number, key = 'user-0') => ({ at, topic: 'sim-0', key, kind: 'ok' as const });
 
 /**
- * The defects issue 22 names, each as one schedule that breaks an invariant on the code before
- * its fix (70ec40b) and holds after it. Every case runs at a short linger and at the production
- * linger (held fetches).
+ * The delivery defects of issue 22, and the one the simulation found, each as one schedule that
+ * breaks an invariant on the code before its fix and holds after it. Every case runs at a short
+ * linger and at the production linger (held fetches).
  */
 export const defectCases = {
   /**
@@ -67,10 +67,10 @@ export const defectCases = {
       activeMs: 12_000,
     }),
   /**
-   * OPEN_DEFECTS.staleCommit (still open): an instance's commit is being retried by kafkajs when
-   * a second instance joins and takes one of its partitions; the new owner commits further, the
-   * old owner's retry lands after it under the new generation and moves the partition back:
-   * invariant (h).
+   * The stale commit, found by the simulation (open-defects.ts; broken before d65c8cc): an
+   * instance's commit is being retried by kafkajs when a second instance joins and takes one of
+   * its partitions; the new owner commits further, the old owner's retry lands after it under
+   * the new generation and moves the partition back: invariant (h).
    */
   staleCommit: (lingerMs: number) =>
     base(14, lingerMs, {

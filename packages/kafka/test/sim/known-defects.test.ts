@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createConsumerRunner } from '../../src/consumer.ts';
 import { defectCases } from './defect-cases.ts';
-import { OPEN_DEFECTS } from './open-defects.ts';
 import type { Scenario } from './scenario.ts';
 import { runSchedule, type SimDeps } from './simulation.ts';
 
@@ -27,12 +26,7 @@ describe.each([2, 150])('known defects, linger %i ms', (lingerMs) => {
     expect(await violationOf(defectCases.droppedCommit(lingerMs))).toBeNull();
   });
 
-  // Open defect OPEN_DEFECTS.staleCommit (simulation.ts): an older generation's offsets are
-  // committed in a later one and move a partition back. Skipped until it is fixed.
-  it.skipIf(OPEN_DEFECTS.staleCommit)(
-    'a commit retried across a rebalance does not move a partition back',
-    async () => {
-      expect(await violationOf(defectCases.staleCommit(lingerMs))).toBeNull();
-    },
-  );
+  it('a commit retried across a rebalance does not move a partition back', async () => {
+    expect(await violationOf(defectCases.staleCommit(lingerMs))).toBeNull();
+  });
 });
