@@ -68,8 +68,6 @@ describe('docker-compose.yml agrees with the local stack', () => {
           .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
       for (const key of [
-        'replica.fetch.min.bytes',
-        'replica.fetch.wait.max.ms',
         'leader.imbalance.check.interval.seconds',
         'offsets.topic.num.partitions',
         'group.initial.rebalance.delay.ms',

@@ -7,13 +7,13 @@ describe('parseKafkaVariants', () => {
   });
 
   it('names the sets in the order given, the first the baseline', () => {
-    expect(parseKafkaVariants('tuned,default')).toEqual([
-      { name: 'tuned', props: {} },
-      { name: 'default', props: brokerSettings.default },
+    expect(parseKafkaVariants('default,batched')).toEqual([
+      { name: 'default', props: {} },
+      { name: 'batched', props: brokerSettings.batched },
     ]);
   });
 
   it('refuses a name it does not know, listing the known ones', () => {
-    expect(() => parseKafkaVariants('tuned,fast')).toThrow(/tuned, default; got fast/);
+    expect(() => parseKafkaVariants('default,fast')).toThrow(/default, batched; got fast/);
   });
 });

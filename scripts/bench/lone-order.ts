@@ -8,7 +8,14 @@ import { readSse } from '@akaso/testkit';
 
 /** How the time is measured, written beside the figures. */
 export const loneOrderMethod =
-  "received → confirmed from the order's own status history (GET /orders/:id, the database's timestamps); each order placed once the previous one's event stream said confirmed";
+  "received → confirmed from the order's own status history (GET /orders/:id, the database's timestamps); each order placed once the previous one's event stream said confirmed and the pipeline then had a second to itself";
+
+/**
+ * The pause after each lone order. Its confirmation is not the end of its traffic (the mails, the
+ * stock's confirmation): the next order placed at once would meet consumers still in a stream,
+ * ticking, and measure a slow trickle, not a lone order. A second is several consumer ticks.
+ */
+export const LONE_ORDER_GAP_MS = 1_000;
 
 export interface LoneOrderFigures {
   method: string;
@@ -73,8 +80,9 @@ export async function measureLoneOrders(count: number, runId: string): Promise<L
     const { orderId } = (await res.json()) as { orderId?: string };
     if (res.status !== 202 || !orderId)
       throw new Error(`lone order ${i + 1}: POST /orders answered ${res.status}`);
-    // The stream ends at a terminal status: the next order is placed on a quiet pipeline again.
+    // The stream ends at a terminal status; the gap lets the order's last events go by.
     await readSse(`/orders/${orderId}/events`, 30_000);
+    await new Promise((r) => setTimeout(r, LONE_ORDER_GAP_MS));
     const view = (await (await fetch(`${apiUrl}/orders/${orderId}`)).json()) as History;
     const ms = receivedToConfirmedMs(view);
     if (ms !== null) samples.push(ms);

@@ -1,7 +1,7 @@
 /**
  * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync] [--linger 0,5]
  *            [--tracing on,off,all,0.1] [--warmup 10] [--api-rate 1500] [--lone-orders 12]
- *            [--kafka-props tuned,default]
+ *            [--kafka-props default,batched]
  *
  * Brings up the local stack, then runs the Christmas rush at the same offered load in each mode,
  * one after the other, and writes bench/results/<timestamp>.json with, per mode: offered and
@@ -21,8 +21,8 @@
  * are placed one at a time (each once the previous one is confirmed) and their received →
  * confirmed times reported as `loneOrder` (p50/p99/max) in each async case (lone-order.ts).
  *
- * --kafka-props tuned,default runs every case once per named broker-settings set (brokers.ts:
- * `tuned` the repository's, `default` Kafka's replication defaults), the brokers restarted one at
+ * --kafka-props default,batched runs every case once per named broker-settings set (brokers.ts:
+ * `default` the repository's, Kafka's replication defaults; `batched` followers every 100 ms), the brokers restarted one at
  * a time before each set and back to their usual settings at the end; the first set's cases keep
  * their names, the others' are <case>@<set>, and `kafkaVariants` sets their lone order, CPU per
  * order and end-to-end p99 side by side.

@@ -141,13 +141,10 @@ export function serverProperties(node: KafkaNode, overrides: Record<string, stri
     // Thread pools sized for 2 cores shared by three brokers (defaults: 3 network, 8 io).
     'num.network.threads': 2,
     'num.io.threads': 4,
-    // Followers fetch in batches, every 100 ms, rather than at once on each write: otherwise each
-    // produce (and offset commit) wakes both followers of its leader, and under a rush most of the
-    // brokers' requests are replication fetches of a message or two. The price: an acks=all write
-    // waits up to 100 ms more for its followers. Figures in docs/performance.md. Also in
-    // docker-compose.yml.
-    'replica.fetch.min.bytes': 65_536,
-    'replica.fetch.wait.max.ms': 100,
+    // Replication keeps Kafka's defaults (a follower's fetch answers at the first byte): an
+    // acks=all write waits a round trip, not a batching interval, so a lone order crosses its
+    // hops in milliseconds. The cost under load is met in the application instead (the relays'
+    // and consumers' ticks: fewer, larger writes), as a production cluster would meet it.
     'num.partitions': 1,
     'log.retention.hours': 168,
     'log.segment.bytes': 64 * 1024 * 1024,

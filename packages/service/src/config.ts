@@ -55,9 +55,10 @@ export function serviceConfig(
     // Kafka: connecting to a broker, and any request to it (a produce waiting for acks=all included).
     KAFKA_CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1, default: clientDefaults.connectionTimeoutMs }),
     KAFKA_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1, default: clientDefaults.requestTimeoutMs }),
-    // The outbox relay waits this long after a write before publishing, to batch (0: at once).
-    // 5 ms: in `pnpm bench` it lowered time-to-accept p99, end-to-end p99 and CPU per order.
-    OUTBOX_RELAY_LINGER_MS: env.ms(5),
+    // The outbox relay's tick while writes keep coming (a write after a quiet spell goes at once;
+    // 0: always at once). It sets how many produce requests a rush costs the brokers, each of which
+    // the followers then fetch (docs/performance.md names the bench JSONs that chose it).
+    OUTBOX_RELAY_LINGER_MS: env.ms(100),
     // Messages applied by one handler call, i.e. one database transaction (the consumer joins
     // what one fetch returned, across partitions, up to this many).
     CONSUMER_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 5_000, default: 200 }),
