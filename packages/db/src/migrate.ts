@@ -107,16 +107,20 @@ const REPLACES_FILE = 'replaces';
 
 /** `<migration>/replaces`: one migration name a line; `#` starts a comment. */
 export function readReplaces(migrationDir: string): string[] {
-  const file = join(migrationDir, REPLACES_FILE);
+  return readListFile(join(migrationDir, REPLACES_FILE), (line, file) => {
+    if (!/^[0-9]{14}_[a-z0-9_]+$/.test(line)) throw new Error(`${file}: not a migration name: ${line}`);
+    return line;
+  });
+}
+
+/** The lines of an optional list file, `#` comments and blank lines dropped, each checked by `parse`. */
+function readListFile(file: string, parse: (line: string, file: string) => string): string[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .map((line) => line.replace(/#.*/, '').trim())
     .filter((line) => line !== '')
-    .map((line) => {
-      if (!/^[0-9]{14}_[a-z0-9_]+$/.test(line)) throw new Error(`${file}: not a migration name: ${line}`);
-      return line;
-    });
+    .map((line) => parse(line, file));
 }
 
 /**
@@ -145,17 +149,11 @@ const SUPERSEDED_FILE = 'superseded-checksums';
  * quietly turn the check off.
  */
 export function readSuperseded(migrationDir: string): string[] {
-  const file = join(migrationDir, SUPERSEDED_FILE);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((line) => line.replace(/#.*/, '').trim())
-    .filter((line) => line !== '')
-    .map((line) => {
-      const sum = line.split(/\s+/)[0] ?? '';
-      if (!/^[0-9a-f]{64}$/.test(sum)) throw new Error(`${file}: not a sha256 checksum: ${line}`);
-      return sum;
-    });
+  return readListFile(join(migrationDir, SUPERSEDED_FILE), (line, file) => {
+    const sum = line.split(/\s+/)[0] ?? '';
+    if (!/^[0-9a-f]{64}$/.test(sum)) throw new Error(`${file}: not a sha256 checksum: ${line}`);
+    return sum;
+  });
 }
 
 export class MigrationError extends Error {
