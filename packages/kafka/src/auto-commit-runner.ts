@@ -1,5 +1,6 @@
 import type { TopicName } from '@akaso/contracts';
 import { commitPolicyDefaults } from './commit-policy.ts';
+import { startConsuming } from './consumer-lifecycle.ts';
 import { type ConsumerRunner, type ConsumerRunnerOptions, consumerDefaults } from './consumer-options.ts';
 import { publishDeadLetter, toDelivery } from './delivery.ts';
 import { classifyError, retryWhileTransient } from './errors.ts';
@@ -39,9 +40,7 @@ export function createAutoCommitRunner(opts: ConsumerRunnerOptions): ConsumerRun
           ? { ok: true, detail: 'ok (auto-commit)' }
           : { ok: false, detail: 'not a member of its consumer group yet' },
     async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
-      await consumer.run({
+      await startConsuming(consumer, opts.topics, {
         autoCommit: true,
         autoCommitInterval: intervalMs,
         eachBatchAutoResolve: false,

@@ -5,6 +5,7 @@ import { createAutoCommitRunner } from './auto-commit-runner.ts';
 import { type Batcher, createBatcher, type Part } from './batcher.ts';
 import { systemClock } from './clock.ts';
 import { createCommitter } from './committer.ts';
+import { startConsuming } from './consumer-lifecycle.ts';
 import { type ConsumerRunner, type ConsumerRunnerOptions, consumerDefaults } from './consumer-options.ts';
 import { type Delivery, publishDeadLetter, toDelivery } from './delivery.ts';
 import { classifyError } from './errors.ts';
@@ -164,9 +165,7 @@ export function createConsumerRunner(opts: ConsumerRunnerOptions): ConsumerRunne
       return { ok: true, detail: 'ok' };
     },
     async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topics: opts.topics, fromBeginning: true });
-      await consumer.run({
+      await startConsuming(consumer, opts.topics, {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently:
