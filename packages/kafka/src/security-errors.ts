@@ -1,5 +1,6 @@
 import { connect as tlsConnect } from 'node:tls';
 import type { KafkaClientOptions } from './client.ts';
+import { PermanentError } from './errors.ts';
 
 export const kafkaSecurityErrorCodes = [
   'KAFKA_AUTHENTICATION_FAILED',
@@ -15,13 +16,11 @@ export type KafkaSecurityErrorCode = (typeof kafkaSecurityErrorCodes)[number];
  * (retriable: false): a service refuses to start with this message instead of retrying for a
  * minute and then printing a connection error that hides the cause.
  */
-export class KafkaSecurityError extends Error {
-  readonly retriable = false;
-  readonly code: KafkaSecurityErrorCode;
+export class KafkaSecurityError extends PermanentError {
+  declare readonly code: KafkaSecurityErrorCode;
   constructor(code: KafkaSecurityErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'KafkaSecurityError';
-    this.code = code;
   }
 }
 
