@@ -1,6 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { afterEach, describe, expect, it } from 'vitest';
+import { scriptedSmtp } from '../test/scripted-smtp.ts';
 import { refusalOf } from './refusal.ts';
 import { SmtpError, toSmtpError } from './smtp-error.ts';
 import { createSmtpPool } from './smtp-pool.ts';
@@ -10,8 +10,7 @@ import { createSmtpPool } from './smtp-pool.ts';
  * its RCPT TO, `d554@…` gets `554` after its DATA, a sender `s530@…` gets `530` to MAIL FROM;
  * `greeting` replaces the 220. nodemailer then builds its real errors from real replies.
  */
-function scriptedSmtp(greeting = '220 test ESMTP') {
-  const sockets = new Set<Socket>();
+function codedSmtp(greeting?: string) {
   const replies: Record<string, string> = {
     '421': '421 4.3.2 Service shutting down',
     '450': '450 4.2.1 Mailbox busy, try later',
@@ -27,56 +26,23 @@ function scriptedSmtp(greeting = '220 test ESMTP') {
     const m = new RegExp(`<${prefix}(\\d{3})@`, 'i').exec(line);
     return m ? replies[m[1] as string] : undefined;
   };
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let data = false;
-    let afterData: string | undefined;
-    let buffer = '';
-    socket.write(`${greeting}\r\n`);
-    if (!greeting.startsWith('220')) return void socket.end();
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('latin1');
-      for (;;) {
-        if (data) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          buffer = buffer.slice(end + 5);
-          data = false;
-          socket.write(`${afterData ?? '250 queued'}\r\n`);
-          continue;
-        }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return;
-        const line = buffer.slice(0, eol);
-        buffer = buffer.slice(eol + 2);
-        if (line.startsWith('EHLO')) socket.write('250-test\r\n250 AUTH PLAIN\r\n');
-        else if (line.startsWith('AUTH')) socket.write(`${replies['535']}\r\n`);
-        else if (line.startsWith('MAIL')) socket.write(`${coded(line, 's') ?? '250 ok'}\r\n`);
-        else if (line.startsWith('RCPT')) {
+  return scriptedSmtp({
+    ...(greeting ? { greeting } : {}),
+    ehlo: '250-test\r\n250 AUTH PLAIN',
+    script: () => {
+      let afterData: string | undefined;
+      return {
+        command(verb, line) {
+          if (verb === 'AUTH') return replies['535'];
+          if (verb === 'MAIL') return coded(line, 's');
+          if (verb !== 'RCPT') return undefined;
           afterData = coded(line, 'd');
-          socket.write(`${coded(line, 'r') ?? '250 ok'}\r\n`);
-        } else if (line.startsWith('DATA')) {
-          data = true;
-          socket.write('354 go on\r\n');
-        } else if (line.startsWith('RSET')) socket.write('250 ok\r\n');
-        else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
-        else socket.write('250 ok\r\n');
-      }
-    });
+          return coded(line, 'r');
+        },
+        endOfData: () => afterData ?? '250 queued',
+      };
+    },
   });
-  return {
-    listen: () =>
-      new Promise<number>((resolve) =>
-        server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
-      ),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 const raw = Buffer.from('Subject: hi\r\n\r\nhello\r\n');
@@ -86,7 +52,7 @@ afterEach(async () => {
 });
 
 async function poolOn(greeting?: string) {
-  const server = scriptedSmtp(greeting);
+  const server = codedSmtp(greeting);
   const port = await server.listen();
   const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 2, sendTimeoutMs: 5_000 });
   closers.push(server.close, pool.close);
@@ -171,7 +137,7 @@ describe('SMTP errors by reply code, from real nodemailer errors', () => {
   });
 
   it('a failed login (535 to AUTH) is SMTP_AUTH', async () => {
-    const server = scriptedSmtp();
+    const server = codedSmtp();
     const port = await server.listen();
     closers.push(server.close);
     const c = new SMTPConnection({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
@@ -197,7 +163,7 @@ describe('SMTP errors by reply code, from real nodemailer errors', () => {
     const e554 = await failure(refusing.send({ from: 'shop@akaso.test', to: ['a@example.test'] }, raw));
     expect(e554).toMatchObject({ retriable: true, scope: 'connection' });
 
-    const gone = scriptedSmtp();
+    const gone = codedSmtp();
     const port = await gone.listen();
     await gone.close();
     const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1, sendTimeoutMs: 5_000 });

@@ -1,6 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { isTransient } from '@akaso/kafka';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { scriptedSmtp } from '../test/scripted-smtp.ts';
 import { createSmtpPool } from './smtp-pool.ts';
 
 /**
@@ -8,67 +8,29 @@ import { createSmtpPool } from './smtp-pool.ts';
  * answers the end of a mail to "hang@" (a server that stopped answering).
  */
 function smtpServer() {
-  const sockets = new Set<Socket>();
-  const state = { opened: 0, maxOpen: 0, mails: 0, hung: 0 };
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    state.opened++;
-    state.maxOpen = Math.max(state.maxOpen, sockets.size);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let data = false;
-    let hang = false;
-    let buffer = '';
-    socket.write('220 test ESMTP\r\n');
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('latin1');
-      for (;;) {
-        if (data) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          buffer = buffer.slice(end + 5);
-          data = false;
+  const server = scriptedSmtp({
+    script: () => {
+      let hang = false;
+      return {
+        command(verb, line) {
+          if (verb !== 'RCPT') return undefined;
+          if (line.toUpperCase().includes('REJECT@')) return '550 no such user';
+          if (line.toUpperCase().includes('HANG@')) hang = true;
+          return undefined;
+        },
+        endOfData() {
           if (hang) {
             state.hung++;
-            continue;
+            return null;
           }
           state.mails++;
-          socket.write('250 queued\r\n');
-          continue;
-        }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return;
-        const line = buffer.slice(0, eol).toUpperCase();
-        buffer = buffer.slice(eol + 2);
-        if (line.startsWith('EHLO')) socket.write('250-test\r\n250 8BITMIME\r\n');
-        else if (line.startsWith('RCPT') && line.includes('REJECT@')) socket.write('550 no such user\r\n');
-        else if (line.startsWith('RCPT') && line.includes('HANG@')) {
-          hang = true;
-          socket.write('250 ok\r\n');
-        } else if (line.startsWith('DATA')) {
-          data = true;
-          socket.write('354 go on\r\n');
-        } else if (line.startsWith('QUIT')) socket.end('221 bye\r\n');
-        else socket.write('250 ok\r\n');
-      }
-    });
-  });
-  return {
-    state,
-    listen: (port = 0) =>
-      new Promise<number>((resolve) =>
-        server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
-      ),
-    /** Hangs up on every client, as a restarting server does. */
-    dropAll: () => {
-      for (const s of sockets) s.destroy();
+          return '250 queued';
+        },
+      };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  });
+  const state = Object.assign(server.connections, { mails: 0, hung: 0 });
+  return { ...server, state };
 }
 
 const raw = Buffer.from('From: a@x.example\r\nTo: b@y.example\r\nSubject: hi\r\n\r\nhello\r\n');
