@@ -53,6 +53,14 @@ function receipt(prefix = 'ok-') {
   return { event, email };
 }
 
+/** A receipt's claim held by another instance, its lease running out `leaseLeft` from now. */
+const claimedBy = (owner: string, leaseLeft: string, orderId: string, email: string) =>
+  pool.query(
+    `insert into sent_emails (order_id, kind, recipient, status, claimed_by, lease_expires_at)
+     values ($1, 'receipt', $2, 'sending', $3, now() + $4::interval)`,
+    [orderId, email, owner, leaseLeft],
+  );
+
 const row = async (orderId: string) =>
   (
     await pool.query<{
@@ -85,11 +93,7 @@ describe('claims on (order, kind)', () => {
 
   it('are taken once their lease has run out (the owner died)', async () => {
     const { event, email } = receipt();
-    await pool.query(
-      `insert into sent_emails (order_id, kind, recipient, status, claimed_by, lease_expires_at)
-       values ($1, 'receipt', $2, 'sending', 'died', now() - interval '1 second')`,
-      [event.orderId, email],
-    );
+    await claimedBy('died', '-1 second', event.orderId, email);
     const survivor = service({ instanceId: `c-${randomUUID()}` });
     expect(await survivor.apply([event])).toBe(1);
     expect(sink.count(email)).toBe(1);
@@ -98,11 +102,7 @@ describe('claims on (order, kind)', () => {
 
   it('held past the wait fail with a retriable EMAIL_CLAIMED_ELSEWHERE, sending nothing', async () => {
     const { event, email } = receipt();
-    await pool.query(
-      `insert into sent_emails (order_id, kind, recipient, status, claimed_by, lease_expires_at)
-       values ($1, 'receipt', $2, 'sending', 'alive', now() + interval '1 hour')`,
-      [event.orderId, email],
-    );
+    await claimedBy('alive', '1 hour', event.orderId, email);
     // Time passes on a clock of the test's own: each wait between two looks advances it.
     let now = 0;
     const waiting = service({
