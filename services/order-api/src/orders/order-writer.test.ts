@@ -55,6 +55,15 @@ const outcome = (p: Promise<unknown>) =>
       e instanceof AppError ? e.code : ((e as { code?: string }).code ?? (e as Error).message),
   );
 
+/** A writer that holds one call in flight (order `a`, `first`) and `users`' orders queued behind it (`batch`). */
+function oneInFlight(users: string[]) {
+  const { pool, calls } = scriptedPool();
+  const writer = createOrderWriter(pool, { maxInFlight: 1 });
+  const first = outcome(writer.place(arg('a')));
+  const batch = users.map((u) => outcome(writer.place(arg(u))));
+  return { writer, calls, first, batch };
+}
+
 describe('the order writer', () => {
   it('refuses an order beyond its queue at once with 503 OVERLOADED, and takes orders again once it drains', async () => {
     const { pool, calls } = scriptedPool();
@@ -78,10 +87,7 @@ describe('the order writer', () => {
   });
 
   it('fails a batch the database did not answer in time at once, with the orders queued behind it, never one by one', async () => {
-    const { pool, calls } = scriptedPool();
-    const writer = createOrderWriter(pool, { maxInFlight: 1 });
-    const first = outcome(writer.place(arg('a')));
-    const batch = ['c', 'd', 'e'].map((u) => outcome(writer.place(arg(u))));
+    const { writer, calls, first, batch } = oneInFlight(['c', 'd', 'e']);
     calls[0]?.resolve();
     expect(await first).toBe('placed');
     await settle();
@@ -98,10 +104,7 @@ describe('the order writer', () => {
     ['too many connections', withCode('53300')],
     ['no free pooled connection in time', new Error('timeout exceeded when trying to connect')],
   ])('treats %s the same way', async (_, err) => {
-    const { pool, calls } = scriptedPool();
-    const writer = createOrderWriter(pool, { maxInFlight: 1 });
-    const first = outcome(writer.place(arg('a')));
-    const batch = ['b', 'c'].map((u) => outcome(writer.place(arg(u))));
+    const { calls, first, batch } = oneInFlight(['b', 'c']);
     calls[0]?.reject(err);
     expect(await first).not.toBe('placed');
     // The queued pair was failed with it: nothing more reached the database.
@@ -110,10 +113,7 @@ describe('the order writer', () => {
   });
 
   it('tries a batch that met a deadlock once more as a whole', async () => {
-    const { pool, calls } = scriptedPool();
-    const writer = createOrderWriter(pool, { maxInFlight: 1 });
-    const first = outcome(writer.place(arg('a')));
-    const batch = ['b', 'c'].map((u) => outcome(writer.place(arg(u))));
+    const { calls, first, batch } = oneInFlight(['b', 'c']);
     calls[0]?.resolve();
     await settle();
     calls[1]?.reject(withCode('40P01', 'deadlock detected'));
@@ -124,10 +124,7 @@ describe('the order writer', () => {
   });
 
   it('places a batch one order at a time when one order fails for its own reason: that error is its alone', async () => {
-    const { pool, calls } = scriptedPool();
-    const writer = createOrderWriter(pool, { maxInFlight: 1 });
-    const first = outcome(writer.place(arg('a')));
-    const batch = ['b', 'c', 'd'].map((u) => outcome(writer.place(arg(u))));
+    const { calls, first, batch } = oneInFlight(['b', 'c', 'd']);
     calls[0]?.resolve();
     await settle();
     calls[1]?.reject(withCode('23514', 'violates check constraint'));
@@ -142,10 +139,7 @@ describe('the order writer', () => {
   });
 
   it('stops placing one by one when the database stops answering meanwhile', async () => {
-    const { pool, calls } = scriptedPool();
-    const writer = createOrderWriter(pool, { maxInFlight: 1 });
-    const first = outcome(writer.place(arg('a')));
-    const batch = ['b', 'c', 'd'].map((u) => outcome(writer.place(arg(u))));
+    const { calls, first, batch } = oneInFlight(['b', 'c', 'd']);
     calls[0]?.resolve();
     await settle();
     calls[1]?.reject(withCode('23514'));
