@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kafka, saslSslBootstrapServers } from '@akaso/stack-client';
+import { kafka } from '@akaso/stack-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serverProperties } from './kafka.ts';
 import { ensureKafkaTls, kafkaTls, localKafkaSecurityEnv, localSaslUser, tlsFiles } from './kafka-tls.ts';
@@ -39,15 +39,15 @@ describe('ensureKafkaTls', () => {
   });
 });
 
-describe('the SASL_SSL listener in serverProperties', () => {
-  const props = (text: string) =>
-    new Map(
-      text
-        .trim()
-        .split('\n')
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    );
+const props = (text: string) =>
+  new Map(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 
+describe('the SASL_SSL listener in serverProperties', () => {
   it('adds SASL_SSL on its own port to every node, PLAINTEXT staying the brokers’ own listener', () => {
     for (const node of kafka.nodes) {
       const p = props(serverProperties(node, {}));
@@ -67,12 +67,20 @@ describe('the SASL_SSL listener in serverProperties', () => {
 });
 
 describe('localKafkaSecurityEnv', () => {
-  it('points the services at the SASL_SSL listeners with SCRAM-SHA-512 and the CA, or leaves PLAINTEXT', () => {
+  it('points the services at what the brokers offer on SASL_SSL, or leaves PLAINTEXT', () => {
     expect(localKafkaSecurityEnv('plaintext')).toEqual({});
-    expect(localKafkaSecurityEnv('sasl_ssl')).toEqual({
-      KAFKA_BROKERS: saslSslBootstrapServers.join(','),
-      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
-      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+    const env = localKafkaSecurityEnv('sasl_ssl');
+    const brokers = kafka.nodes.map((node) => props(serverProperties(node, {})));
+    const advertised = brokers.map(
+      (p) => /SASL_SSL:\/\/([^,]+)/.exec(p.get('advertised.listeners') ?? '')?.[1],
+    );
+    expect(env.KAFKA_BROKERS?.split(',')).toEqual(advertised);
+    expect(env.KAFKA_SECURITY_PROTOCOL).toBe('SASL_SSL');
+    for (const p of brokers)
+      expect(p.get('listener.name.sasl_ssl.sasl.enabled.mechanisms')?.split(',')).toContain(
+        env.KAFKA_SASL_MECHANISM,
+      );
+    expect(env).toMatchObject({
       KAFKA_SASL_USERNAME: localSaslUser.username,
       KAFKA_SASL_PASSWORD: localSaslUser.password,
       KAFKA_SSL_CA_FILE: kafkaTls.caFile,
