@@ -1,16 +1,10 @@
 import type { ChargeCall } from '@akaso/stack-client';
+import { chargeCall } from '@akaso/stack-client/testing';
 import { describe, expect, it } from 'vitest';
 import { checkProviderCharges, extreme } from './audit.ts';
 
-const charge = (orderId: string, over: Partial<ChargeCall> = {}): ChargeCall => ({
-  at: '2026-12-24T12:00:00.000Z',
-  key: `akaso-order-${orderId}`,
-  orderId,
-  outcome: 'succeeded',
-  httpStatus: 200,
-  paymentIntentId: 'pi_1',
-  ...over,
-});
+const charge = (orderId: string, over: Partial<ChargeCall> = {}) =>
+  chargeCall({ key: `akaso-order-${orderId}`, orderId, ...over });
 
 describe('the audit at the card provider', () => {
   it('passes one charge per confirmed order, retries under the same key included, and none per rejected', () => {

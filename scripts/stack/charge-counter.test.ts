@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChargeCall, chargesPath } from '@akaso/stack-client';
+import { chargeCall } from '@akaso/stack-client/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createChargeCounter,
@@ -15,15 +16,7 @@ import {
   selectCalls,
 } from './charge-counter.ts';
 
-const call = (over: Partial<ChargeCall>): ChargeCall => ({
-  at: '2026-12-24T12:00:00.000Z',
-  key: 'akaso-order-a',
-  orderId: 'a',
-  outcome: 'succeeded',
-  httpStatus: 200,
-  paymentIntentId: 'pi_1',
-  ...over,
-});
+const call = chargeCall;
 
 describe('reading a charge', () => {
   it('classifies the provider answer', () => {

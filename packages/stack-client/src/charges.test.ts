@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type ChargeCall, chargesOf } from './charges.ts';
+import { chargesOf } from './charges.ts';
+import { chargeCall } from './testing.ts';
 
-const call = (over: Partial<ChargeCall>): ChargeCall => ({
-  at: '2026-12-24T12:00:00.000Z',
-  key: 'akaso-order-a',
-  orderId: 'a',
-  outcome: 'succeeded',
-  httpStatus: 200,
-  paymentIntentId: 'pi_1',
-  ...over,
-});
+const call = chargeCall;
 
 describe('chargesOf: what counts as a charge on the card', () => {
   it('counts calls repeated under one idempotency key once (the provider dedupes them)', () => {
