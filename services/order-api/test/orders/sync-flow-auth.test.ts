@@ -8,7 +8,7 @@ describe('the synchronous baseline and the internal token', () => {
   it('sends INTERNAL_API_TOKEN, so the endpoints that require it answer', async () => {
     const orders = standIn.fakeOrders();
     standIn.reserveSucceeds();
-    standIn.handlers['/internal/charge'] = async (e) => ({ events: [standIn.paymentSucceeded(e)] });
+    standIn.chargeSucceeds();
     const body = await standIn.flow(orders)(standIn.input, { correlationId: 'c' });
     expect(body).toMatchObject({ status: 'confirmed' });
   });

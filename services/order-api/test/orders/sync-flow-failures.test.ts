@@ -55,7 +55,7 @@ describe('the synchronous baseline', () => {
   it('only a mail failed: the paid order stands and the answer says confirmed', async () => {
     const orders = standIn.fakeOrders();
     standIn.reserveSucceeds();
-    standIn.handlers['/internal/charge'] = async (e) => ({ events: [standIn.paymentSucceeded(e)] });
+    standIn.chargeSucceeds();
     standIn.handlers['/internal/send'] = async () => ({ status: 500, text: 'smtp down' });
     const body = await standIn.flow(orders)(standIn.input, { correlationId: 'c' });
     expect(body.status).toBe('confirmed');

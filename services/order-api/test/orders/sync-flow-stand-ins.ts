@@ -71,6 +71,10 @@ export function reserveSucceeds(): void {
   handlers['/internal/reserve'] = async (e) => ({ events: [stockReserved(e as OrderPlaced)] });
 }
 
+export function chargeSucceeds(): void {
+  handlers['/internal/charge'] = async (e) => ({ events: [paymentSucceeded(e)] });
+}
+
 export const paymentSucceeded = (e: AnyEvent) =>
   newEvent('PaymentSucceeded', e, {
     email: input.email,

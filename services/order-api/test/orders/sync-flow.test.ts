@@ -8,7 +8,7 @@ describe('the synchronous baseline', () => {
   it('reserves, charges, confirms and mails, and answers the confirmed order', async () => {
     const orders = standIn.fakeOrders();
     standIn.reserveSucceeds();
-    standIn.handlers['/internal/charge'] = async (e) => ({ events: [standIn.paymentSucceeded(e)] });
+    standIn.chargeSucceeds();
     const body = await standIn.flow(orders)(standIn.input, { correlationId: 'c' });
     expect(body).toMatchObject({ status: 'confirmed', reason: null });
     expect(standIn.paths()).toEqual([
