@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { scriptedSmtp } from '../test/scripted-smtp.ts';
 import { refusalOf } from './refusal.ts';
 import { SmtpError, toSmtpError } from './smtp-error.ts';
-import { createSmtpPool } from './smtp-pool.ts';
+import { createSmtpPool, type SmtpPool } from './smtp-pool.ts';
 
 /**
  * An SMTP server whose answers are chosen by the addresses: a recipient `r450@…` gets `450` to
@@ -59,8 +59,9 @@ async function poolOn(greeting?: string) {
   return pool;
 }
 
-const failure = (p: Promise<unknown>) =>
-  p.then(
+/** The error of a send that must fail, from `shop@akaso.test` to `a@example.test` unless told. */
+const failedSend = (pool: SmtpPool, { from = 'shop@akaso.test', to = 'a@example.test' } = {}) =>
+  pool.send({ from, to: [to] }, raw).then(
     () => {
       throw new Error('expected a failure');
     },
@@ -70,7 +71,7 @@ const failure = (p: Promise<unknown>) =>
 describe('SMTP errors by reply code, from real nodemailer errors', () => {
   it('a recipient refused for now (4xx to RCPT TO): retriable, about that recipient alone', async () => {
     const pool = await poolOn();
-    const err = await failure(pool.send({ from: 'shop@akaso.test', to: ['r450@example.test'] }, raw));
+    const err = await failedSend(pool, { to: 'r450@example.test' });
     expect(err).toBeInstanceOf(SmtpError);
     expect(err).toMatchObject({
       code: 'SMTP_DEFERRED',
@@ -88,7 +89,7 @@ describe('SMTP errors by reply code, from real nodemailer errors', () => {
 
   it('a recipient refused for good (5xx to RCPT TO): not retriable, about that recipient alone', async () => {
     const pool = await poolOn();
-    const err = await failure(pool.send({ from: 'shop@akaso.test', to: ['r550@example.test'] }, raw));
+    const err = await failedSend(pool, { to: 'r550@example.test' });
     expect(err).toMatchObject({
       code: 'SMTP_REJECTED',
       retriable: false,
@@ -100,16 +101,16 @@ describe('SMTP errors by reply code, from real nodemailer errors', () => {
 
   it('a message refused after DATA: 4xx retriable, 5xx not, about that message', async () => {
     const pool = await poolOn();
-    const later = await failure(pool.send({ from: 'shop@akaso.test', to: ['d451@example.test'] }, raw));
+    const later = await failedSend(pool, { to: 'd451@example.test' });
     expect(later).toMatchObject({ code: 'SMTP_DEFERRED', retriable: true, scope: 'message', replyCode: 451 });
-    const never = await failure(pool.send({ from: 'shop@akaso.test', to: ['d554@example.test'] }, raw));
+    const never = await failedSend(pool, { to: 'd554@example.test' });
     expect(never).toMatchObject({
       code: 'SMTP_REJECTED',
       retriable: false,
       scope: 'message',
       replyCode: 554,
     });
-    const tooBig = await failure(pool.send({ from: 's552@akaso.test', to: ['a@example.test'] }, raw));
+    const tooBig = await failedSend(pool, { from: 's552@akaso.test' });
     expect(tooBig).toMatchObject({
       code: 'SMTP_REJECTED',
       retriable: false,
@@ -121,7 +122,7 @@ describe('SMTP errors by reply code, from real nodemailer errors', () => {
   it('the server wants a login or refuses our sender: retriable, blocks the service, readiness fails until a mail goes through', async () => {
     const pool = await poolOn();
     await expect(pool.verify()).resolves.toBeUndefined();
-    const auth = await failure(pool.send({ from: 's530@akaso.test', to: ['a@example.test'] }, raw));
+    const auth = await failedSend(pool, { from: 's530@akaso.test' });
     expect(auth).toMatchObject({
       code: 'SMTP_AUTH',
       retriable: true,
@@ -130,7 +131,7 @@ describe('SMTP errors by reply code, from real nodemailer errors', () => {
     });
     expect(refusalOf(auth)).toBeNull();
     await expect(pool.verify()).rejects.toMatchObject({ code: 'SMTP_AUTH' });
-    const sender = await failure(pool.send({ from: 's553@akaso.test', to: ['a@example.test'] }, raw));
+    const sender = await failedSend(pool, { from: 's553@akaso.test' });
     expect(sender).toMatchObject({ code: 'SMTP_REFUSES_US', retriable: true, blocksService: true });
     await pool.send({ from: 'shop@akaso.test', to: ['a@example.test'] }, raw);
     await expect(pool.verify()).resolves.toBeUndefined();
@@ -157,10 +158,10 @@ describe('SMTP errors by reply code, from real nodemailer errors', () => {
 
   it('a server that is down, closing (421) or refusing service at the greeting: retriable, never dead-lettered', async () => {
     const closing = await poolOn('421 4.3.2 Service not available');
-    const e421 = await failure(closing.send({ from: 'shop@akaso.test', to: ['a@example.test'] }, raw));
+    const e421 = await failedSend(closing);
     expect(e421).toMatchObject({ code: 'SMTP_UNREACHABLE', retriable: true, scope: 'connection' });
     const refusing = await poolOn('554 5.3.2 No SMTP service here');
-    const e554 = await failure(refusing.send({ from: 'shop@akaso.test', to: ['a@example.test'] }, raw));
+    const e554 = await failedSend(refusing);
     expect(e554).toMatchObject({ retriable: true, scope: 'connection' });
 
     const gone = codedSmtp();
@@ -168,7 +169,7 @@ describe('SMTP errors by reply code, from real nodemailer errors', () => {
     await gone.close();
     const pool = createSmtpPool({ host: '127.0.0.1', port, secure: false, size: 1, sendTimeoutMs: 5_000 });
     closers.push(pool.close);
-    const refused = await failure(pool.send({ from: 'shop@akaso.test', to: ['a@example.test'] }, raw));
+    const refused = await failedSend(pool);
     expect(refused).toMatchObject({ code: 'SMTP_UNREACHABLE', retriable: true });
     await expect(pool.verify()).rejects.toMatchObject({ code: 'SMTP_UNREACHABLE' });
   });
