@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { createConsumerRunner } from '../../src/consumer.ts';
+import type { BatchHandler } from '../../src/delivery.ts';
 import { openSummary, report, runSchedules, scheduleSeeds } from './run-schedules.ts';
 import { generateScenario } from './scenario.ts';
 import { runSchedule, type SimDeps } from './simulation.ts';
@@ -8,6 +9,11 @@ import { runSchedule, type SimDeps } from './simulation.ts';
 const SCHEDULES = 5_000;
 const CHUNK = 1_000;
 const deps: SimDeps = { createConsumerRunner };
+
+/** The real runner with its handler replaced (given the test's own), to break the contract on purpose. */
+const withHandler = (replace: (handler: BatchHandler) => BatchHandler): SimDeps => ({
+  createConsumerRunner: (opts) => createConsumerRunner({ ...opts, handler: replace(opts.handler) }),
+});
 
 // A new seed every run, printed: a failure names its own schedule's seed, replayable alone.
 const seed = Math.floor(Math.random() * 4_294_967_296);
@@ -39,23 +45,15 @@ describe('the consumer runner, simulated', () => {
 
   // The invariants can fail: runners that break the contract on purpose are caught.
   it('catches a runner whose handler does nothing but whose offsets are committed (a)', async () => {
-    const broken: SimDeps = {
-      createConsumerRunner: (opts) => createConsumerRunner({ ...opts, handler: async () => {} }),
-    };
+    const broken = withHandler(() => async () => {});
     const summary = await runSchedules(seeds.slice(0, 200), broken);
     expect(summary.failures[0]?.violation).toMatch(/^\(a\)/);
   });
 
   it('catches a runner that dead-letters what could succeed (g)', async () => {
-    const rejecting: SimDeps = {
-      createConsumerRunner: (opts) =>
-        createConsumerRunner({
-          ...opts,
-          handler: async () => {
-            throw Object.assign(new Error('no'), { code: 'NOPE', retriable: false });
-          },
-        }),
-    };
+    const rejecting = withHandler(() => async () => {
+      throw Object.assign(new Error('no'), { code: 'NOPE', retriable: false });
+    });
     const summary = await runSchedules(seeds.slice(0, 200), rejecting);
     expect(summary.failures[0]?.violation).toMatch(/^\(g\)/);
   });
@@ -88,13 +86,7 @@ describe('the consumer runner, simulated', () => {
   });
 
   it('catches a runner that applies a key out of order (c)', async () => {
-    const reversed: SimDeps = {
-      createConsumerRunner: (opts) =>
-        createConsumerRunner({
-          ...opts,
-          handler: (deliveries, ctx) => opts.handler([...deliveries].reverse(), ctx),
-        }),
-    };
+    const reversed = withHandler((handler) => (deliveries, ctx) => handler([...deliveries].reverse(), ctx));
     const summary = await runSchedules(seeds.slice(0, 500), reversed);
     expect(summary.failures[0]?.violation).toMatch(/^\(c\)/);
   });
