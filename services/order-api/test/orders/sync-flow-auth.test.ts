@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as standIn from './sync-flow-stand-ins.ts';
 
-/** The synchronous baseline authenticates to the internal endpoints with the shared token. */
+/**
+ * The synchronous baseline authenticates to the internal endpoints with the shared token. That it
+ * sends the right one is shown by sync-flow.test.ts: every stand-in requires it.
+ */
 standIn.useStandIns();
 
 describe('the synchronous baseline and the internal token', () => {
-  it('sends INTERNAL_API_TOKEN, so the endpoints that require it answer', async () => {
-    const orders = standIn.fakeOrders();
-    standIn.reserveSucceeds();
-    standIn.chargeSucceeds();
-    const body = await standIn.flow(orders)(standIn.input, { correlationId: 'c' });
-    expect(body).toMatchObject({ status: 'confirmed' });
-  });
-
   it('with a wrong token the endpoints refuse (401) before doing anything, and the order is rejected', async () => {
     const orders = standIn.fakeOrders();
     standIn.reserveSucceeds();
