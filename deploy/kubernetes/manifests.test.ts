@@ -321,6 +321,9 @@ describe('deploy/kubernetes', () => {
         expect(hpa.spec.maxReplicas).toBeLessThanOrEqual(partitions.get(t) as number);
       }
       expect(find(overlay, 'ScaledObject', 'order-api')).toEqual([]);
+      // The autoscalers own the count: a replicas field would reset it at every apply.
+      for (const service of consumers)
+        expect(one(overlay, 'Deployment', service).spec.replicas, service).toBeUndefined();
     });
 
     it('lets only order-api (and the dashboard, for /metrics) reach the internal endpoints', () => {
