@@ -1,9 +1,9 @@
+export type { AdvisoryLockPurpose } from './advisory-locks.ts';
+export { advisoryLockClass, advisoryLockClassMigration } from './advisory-locks.ts';
 export { DatabaseError, sqlStateVerdict, toDatabaseError } from './database-error.ts';
 export { isDatabaseUnavailable, POOL_TIMEOUT } from './errors.ts';
 export type { Listener, ListenerOptions } from './listener.ts';
 export { createListener } from './listener.ts';
-export type { AdvisoryLockPurpose } from './advisory-locks.ts';
-export { advisoryLockClass, advisoryLockClassMigration } from './advisory-locks.ts';
 export type { MigrateOptions, MigrationFile, MigrationResult, RepeatableMigration } from './migrate.ts';
 export {
   checksum,

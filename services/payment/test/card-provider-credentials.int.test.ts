@@ -117,7 +117,8 @@ describe('the payment service with a key the card provider rejects', () => {
     // More tries than an unknown error gets before the DLQ (retryDefaults.maxAttempts = 6).
     await eventually(
       'seven retries of STRIPE_AUTH',
-      async () => (await metric(/^akaso_handler_retries_total\{code="STRIPE_AUTH",kind="transient"[,}]/)) >= 7,
+      async () =>
+        (await metric(/^akaso_handler_retries_total\{code="STRIPE_AUTH",kind="transient"[,}]/)) >= 7,
       90_000,
     );
     expect(await metric(/^akaso_dead_lettered_total/)).toBe(0);
