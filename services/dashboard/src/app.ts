@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { Collector } from './collector.ts';
+import { type ControlGuard, createControlGuard } from './control-guard.ts';
 import { SnapshotBody } from './snapshot.ts';
 
 export interface AppDeps {
@@ -14,6 +15,8 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   /** Jaeger's UI, linked from the page's header. */
   jaegerWebUrl?: string;
+  /** Guards every route that changes the system (faults, rush, replay); a fresh one if absent. */
+  control?: ControlGuard;
 }
 
 /** The page's files: plain HTML, an ES module and CSS, no bundler (beside src/ and dist/). */
@@ -24,6 +27,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const base = await createHttpApp({ logger: deps.logger, readiness: deps.readiness });
   await base.register(fastifyStatic, { root: publicDir, wildcard: false });
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const control = deps.control ?? createControlGuard();
+  control.register(base);
   app.get(
     '/api/snapshot',
     {

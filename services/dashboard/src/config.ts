@@ -15,6 +15,11 @@ export const ConfigSchema = Type.Object({
   }),
   // How often the page's snapshot is refreshed while someone watches (no polling when nobody does).
   SNAPSHOT_INTERVAL_MS: Type.Integer({ minimum: 250, default: 1000 }),
+  // The controls (faults, rush, replay) answer loopback peers only; compose sets true because
+  // requests arrive through Docker's bridge (its published port binds 127.0.0.1 on the host).
+  CONTROL_ALLOW_REMOTE: env.bool(false),
+  // Host names besides localhost under which the page is reached (comma-separated; empty: none).
+  CONTROL_HOSTS: Type.String({ pattern: '^[A-Za-z0-9.-]*(,[A-Za-z0-9.-]+)*$', default: '' }),
   LOG_LEVEL: env.logLevel(),
   // The page's link to the traces: Jaeger's UI as the browser reaches it.
   JAEGER_WEB_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:16686' }),

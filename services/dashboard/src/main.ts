@@ -4,6 +4,7 @@ import { handleShutdown, kafkaCheck } from '@akaso/service';
 import { buildApp } from './app.ts';
 import { createCollector } from './collector.ts';
 import { configOrExit } from './config.ts';
+import { createControlGuard } from './control-guard.ts';
 
 const config = configOrExit();
 const logger = createLogger('dashboard', config.LOG_LEVEL);
@@ -31,6 +32,10 @@ const app = await buildApp({
   collector,
   readiness: [kafkaCheck(kafka)],
   jaegerWebUrl: config.JAEGER_WEB_URL,
+  control: createControlGuard({
+    allowRemote: config.CONTROL_ALLOW_REMOTE,
+    extraHosts: config.CONTROL_HOSTS.split(',').filter(Boolean),
+  }),
 });
 
 collector.start();
