@@ -59,8 +59,7 @@ export function clockTicksPerSecond(): number {
 
 /**
  * CPU seconds (user + system) by process: each named process on its own, and PostgreSQL as one —
- * the postmaster with its reaped children plus its live backends. Only the given postmaster's:
- * another cluster on the machine (AKASO_PORT_OFFSET) is not this stack's cost.
+ * the postmaster with its reaped children plus its live backends (isPostgresOf).
  */
 export function cpuSecondsByProcess(
   named: [name: string, stat: ProcStat][],
@@ -74,11 +73,18 @@ export function cpuSecondsByProcess(
   for (const [name, s] of named) add(name, s.utime + s.stime);
   const { master } = postgres;
   for (const [pid, s] of postgres.processes) {
-    if (master === null || s.comm !== 'postgres' || (pid !== master && s.ppid !== master)) continue;
+    if (!isPostgresOf(master, pid, s)) continue;
     add('postgres', s.utime + s.stime + (pid === master ? s.cutime + s.cstime : 0));
   }
   return out;
 }
+
+/**
+ * One of the given cluster's processes: its postmaster or a backend of it. Only that postmaster's:
+ * another cluster on the machine (AKASO_PORT_OFFSET) is not this stack's.
+ */
+export const isPostgresOf = (master: number | null, pid: number, s: ProcStat): boolean =>
+  master !== null && s.comm === 'postgres' && (pid === master || s.ppid === master);
 
 function readStat(pid: number): ProcStat | null {
   try {
@@ -88,18 +94,40 @@ function readStat(pid: number): ProcStat | null {
   }
 }
 
-/** The stack's CPU seconds now, by process (every process it started, by pid file, and PostgreSQL). */
-export function stackCpuSeconds(ticksPerSecond: number): Record<string, number> {
-  const named = readdirSync(runDir).flatMap((file): [string, ProcStat][] => {
+/** Every process the stack started, by its pid file's name, with its /proc stat. */
+function namedProcesses(): [name: string, pid: number, stat: ProcStat][] {
+  return readdirSync(runDir).flatMap((file): [string, number, ProcStat][] => {
     const name = file.replace(/\.pid$/, '');
     const pid = readPid(name);
     const stat = pid ? readStat(pid) : null;
-    return stat ? [[name, stat]] : [];
+    return pid && stat ? [[name, pid, stat]] : [];
   });
-  const processes = readdirSync('/proc').flatMap((entry): [number, ProcStat][] => {
+}
+
+function allProcesses(): [pid: number, stat: ProcStat][] {
+  return readdirSync('/proc').flatMap((entry): [number, ProcStat][] => {
     const pid = Number(entry);
     const stat = Number.isInteger(pid) ? readStat(pid) : null;
     return stat ? [[pid, stat]] : [];
   });
-  return cpuSecondsByProcess(named, { master: postmasterPid(), processes }, ticksPerSecond);
+}
+
+/** The stack's CPU seconds now, by process (every process it started, by pid file, and PostgreSQL). */
+export function stackCpuSeconds(ticksPerSecond: number): Record<string, number> {
+  const named = namedProcesses().map(([name, , stat]): [string, ProcStat] => [name, stat]);
+  return cpuSecondsByProcess(named, { master: postmasterPid(), processes: allProcesses() }, ticksPerSecond);
+}
+
+/**
+ * The stack's processes now, as the CPU figures count them: each by its pid file's name, and
+ * every process of PostgreSQL (postmaster and backends) under the one name `postgres`.
+ */
+export function stackProcesses(): { name: string; pid: number }[] {
+  const master = postmasterPid();
+  return [
+    ...namedProcesses().map(([name, pid]) => ({ name, pid })),
+    ...allProcesses()
+      .filter(([pid, s]) => isPostgresOf(master, pid, s))
+      .map(([pid]) => ({ name: 'postgres', pid })),
+  ];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CaseResult, ratio, ratiosOf } from './report.ts';
+import { type CaseResult, memoryByProcess, memoryOf, ratio, ratiosOf } from './report.ts';
 
 const result = (over: { acceptedRps: number; p99: number; cpu: number; accept: number }) =>
   ({
@@ -50,5 +50,37 @@ describe('ratiosOf', () => {
         },
       },
     });
+  });
+});
+
+describe('memoryOf', () => {
+  const withMemory = (idle: number, peak: number) =>
+    ({
+      memoryMiB: {
+        idle: { totalMiB: idle, byProcessMiB: {} },
+        peak: { totalMiB: peak, byProcessMiB: {} },
+      },
+    }) as unknown as CaseResult;
+
+  it('is the largest idle and the largest peak among the cases, which may be different cases', () => {
+    expect(memoryOf({ async: withMemory(1_400, 1_700), sync: withMemory(1_450, 1_650) })).toEqual({
+      idleMiB: 1_450,
+      peakMiB: 1_700,
+    });
+  });
+
+  it('is null without a case', () => {
+    expect(memoryOf({})).toEqual({ idleMiB: null, peakMiB: null });
+  });
+});
+
+describe('memoryByProcess', () => {
+  it('pairs each process idle → peak, in the peak order, 0 for one absent when idle', () => {
+    expect(
+      memoryByProcess({
+        idle: { totalMiB: 400, byProcessMiB: { postgres: 100, 'kafka-1': 300 } },
+        peak: { totalMiB: 560, byProcessMiB: { 'kafka-1': 340, postgres: 120, 'payment-2': 100 } },
+      }),
+    ).toBe('kafka-1 300→340, postgres 100→120, payment-2 0→100');
   });
 });

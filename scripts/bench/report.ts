@@ -81,17 +81,42 @@ export function ratiosOf(results: Record<string, CaseResult>, cases: BenchCase[]
   };
 }
 
+/**
+ * The stack's footprint over the run: the largest idle and the largest peak PSS among its cases
+ * (each case's own are in its `memoryMiB`); null without a case that measured them.
+ */
+export function memoryOf(results: Record<string, CaseResult>): {
+  idleMiB: number | null;
+  peakMiB: number | null;
+} {
+  const cases = Object.values(results).flatMap((r) => (r.memoryMiB ? [r.memoryMiB] : []));
+  if (cases.length === 0) return { idleMiB: null, peakMiB: null };
+  return {
+    idleMiB: Math.max(...cases.map((m) => m.idle.totalMiB)),
+    peakMiB: Math.max(...cases.map((m) => m.peak.totalMiB)),
+  };
+}
+
 export interface BenchReport {
   at: string;
   machine: { cores: number; cpu: string | undefined };
   load: { peakRps: number; holdS: number; users: number; thirdParty: Record<string, string> };
   results: Record<string, CaseResult>;
+  /** The whole stack's PSS (memory.ts): the largest idle and peak among the cases. */
+  memory: ReturnType<typeof memoryOf>;
   ratios: ReturnType<typeof ratiosOf>;
   api: ApiFigures | null;
   /** With --kafka-props: each broker-settings variant's async case (the first is `results.async`). */
   kafkaVariants?: VariantSummary[];
   targets: Target[];
   verdict: 'pass' | 'fail';
+}
+
+/** Each process's idle and peak PSS, largest peak first: `kafka-1 301→340, …`. */
+export function memoryByProcess(m: CaseResult['memoryMiB']): string {
+  return Object.entries(m.peak.byProcessMiB)
+    .map(([name, peak]) => `${name} ${m.idle.byProcessMiB[name] ?? 0}→${peak}`)
+    .join(', ');
 }
 
 /** The printed table: one column per case, then where the cost goes, the audit and the targets. */
@@ -135,6 +160,12 @@ export function printReport(report: BenchReport, cases: BenchCase[], file: strin
       (r) => `${r.cpuMsPerOrderSplit.pipeline} / ${r.cpuMsPerOrderSplit.thirdPartyStandIns}`,
     ),
   );
+  out.push(
+    row(
+      'stack memory idle / peak (MiB PSS)',
+      (r) => `${r.memoryMiB.idle.totalMiB} / ${r.memoryMiB.peak.totalMiB}`,
+    ),
+  );
   out.push(row('PostgreSQL transactions per order', (r) => r.pgTransactionsPerOrder.total));
   out.push(row('Kafka client requests per order', (r) => r.kafkaRequestsPerOrder.total));
   const top = (o: Record<string, number | null>) =>
@@ -149,6 +180,7 @@ export function printReport(report: BenchReport, cases: BenchCase[], file: strin
     out.push(`\n${c.name}: CPU ms/order by process: ${top(r.cpuMsPerOrderByProcess)}`);
     out.push(`${c.name}: transactions/order by database: ${top(r.pgTransactionsPerOrder)}`);
     out.push(`${c.name}: Kafka requests/order by API: ${top(r.kafkaRequestsPerOrder)}`);
+    out.push(`${c.name}: memory idle → peak MiB by process: ${memoryByProcess(r.memoryMiB)}`);
   }
   out.push(
     row('audit', (r) =>

@@ -7,8 +7,9 @@
  * one after the other, and writes bench/results/<timestamp>.json with, per mode: offered and
  * accepted orders/s, time-to-accept p50/p95/p99, end-to-end latency (accepted → confirmation in
  * the SMTP sink) p50/p99, max consumer lag per group and the time to drain it after the peak,
- * CPU seconds of every process of the stack per order, the audit's verdict; and the async/sync
- * ratios. --realistic adds third-party latency: payment 300 ms, SMTP 100 ms. --linger runs the
+ * CPU seconds of every process of the stack per order, the stack's memory (PSS per process,
+ * idle before the rush and its peak during the rush and drain: memory.ts), the audit's verdict;
+ * and the async/sync ratios. --realistic adds third-party latency: payment 300 ms, SMTP 100 ms. --linger runs the
  * async mode once per outbox-relay linger (OUTBOX_RELAY_LINGER_MS, the relay's linger.ms): the
  * first value is the baseline ("async"), each other one a case "async-linger<ms>". --tracing
  * does the same for tracing: `on` (the default sampling), `all` (every order traced), `off`
@@ -53,10 +54,17 @@ import { startStack } from '../stack/stack.ts';
 import { parseKafkaVariants, restartBrokersWith, usualSettings } from './brokers.ts';
 import { clockTicksPerSecond } from './cpu.ts';
 import { benchCases, parseBenchArgs, thirdPartyLatency } from './options.ts';
-import { type BenchReport, type CaseResult, printReport, ratiosOf, variantSummary } from './report.ts';
+import {
+  type BenchReport,
+  type CaseResult,
+  memoryOf,
+  printReport,
+  ratiosOf,
+  variantSummary,
+} from './report.ts';
 import { createRig, describeServices, type ServiceSettings } from './rig.ts';
 import { type RunSettings, runApiOnly, runCase, warmUp } from './runs.ts';
-import { apiTargets, rushTargets, verdict } from './targets.ts';
+import { apiTargets, memoryTargets, rushTargets, verdict } from './targets.ts';
 
 const opts = parseBenchArgs(process.argv.slice(2));
 const cases = benchCases(opts);
@@ -125,6 +133,7 @@ const report: BenchReport = {
   machine: { cores: cpus().length, cpu: cpus()[0]?.model },
   load: { peakRps: opts.rate, holdS: opts.hold, users: opts.users, thirdParty },
   results,
+  memory: memoryOf(results),
   ratios: ratiosOf(results, cases, baseTracing),
   api,
   ...(variants.length > 0
@@ -136,6 +145,7 @@ const report: BenchReport = {
     : {}),
   targets: [
     ...(results.async ? rushTargets(results.async) : []),
+    ...(Object.keys(results).length > 0 ? memoryTargets(memoryOf(results)) : []),
     ...(api ? apiTargets(api, opts.apiRate) : []),
   ],
   verdict: verdict(Object.values(results), api),

@@ -2,14 +2,14 @@
  * The bench's runs against the stack: a measured rush (one case), the unmeasured warm-up before
  * it, and the API alone.
  */
+
+import { auditRun, christmasStages, type RushProgress, runRush } from '@akaso/load';
 import { apiUrl, auditTarget } from '@akaso/stack-client';
-import { auditRun } from '../load/audit.ts';
-import { type RushProgress, runRush } from '../load/rush.ts';
-import { christmasStages } from '../load/scenario.ts';
 import { type Counters, costPerOrder, diff, perOrder } from './cost.ts';
 import { stackCpuSeconds } from './cpu.ts';
 import { measureLoneOrders } from './lone-order.ts';
 import { kafkaRequests, pgTransactions, sampleMaxLag } from './measure.ts';
+import { memorySample, samplePeakMemory, stackPssMiB } from './memory.ts';
 import type { Mode } from './options.ts';
 import { type Rig, removeRunMails, restock } from './rig.ts';
 
@@ -41,6 +41,9 @@ export async function runCase(mode: Mode, name: string, s: RunSettings) {
   // rush's audit never counts these orders or their mails.
   const loneOrder = mode === 'async' && s.loneOrders > 0 ? await loneOrders(s.loneOrders) : null;
   const lag = await sampleMaxLag();
+  // Idle: the quiet stack just before the rush (after the warm-up and the lone orders).
+  const idleMemory = memorySample(stackPssMiB());
+  const peakMemory = samplePeakMemory();
   const before = await counters(s.ticksPerSecond);
   console.error(`\n== ${name}: peak ${s.rate} orders/s for ${s.hold}s (run ${runId})`);
   const rushStarted = Date.now();
@@ -61,6 +64,8 @@ export async function runCase(mode: Mode, name: string, s: RunSettings) {
     log: (l) => console.error(`  ${l}`),
   });
   const maxConsumerLag = await lag.stop();
+  // The peak spans the rush and its drain (the audit waits for every order to be terminal).
+  const memoryMiB = { idle: idleMemory, peak: await peakMemory.stop() };
   const after = await counters(s.ticksPerSecond);
   await removeRunMails(runId); // measured above, so not counted
   // Drained = every accepted order terminal (confirmed/rejected) and every mail received, counted
@@ -80,6 +85,7 @@ export async function runCase(mode: Mode, name: string, s: RunSettings) {
     maxConsumerLag,
     drainedAfterLastArrivalMs: drainMs,
     ...costPerOrder(before, after, acceptedOrders.length),
+    memoryMiB,
     loneOrder,
     audit: {
       ok: audit.ok,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiTargets, type RushFigures, rushTargets, verdict } from './targets.ts';
+import { apiTargets, memoryTargets, type RushFigures, rushTargets, verdict } from './targets.ts';
 
 const passing: RushFigures = {
   audit: { ok: true },
@@ -60,6 +60,19 @@ describe('apiTargets', () => {
     expect(
       apiTargets({ acceptedRps: 1_499.8, timeToAccept: { p99Ms: 50 } }, 1_500).map((t) => t.met),
     ).toEqual([false, false]);
+  });
+});
+
+describe('memoryTargets', () => {
+  it('hold the stack to 1.5 GiB idle and 2 GiB at the peak, bounds included', () => {
+    expect(memoryTargets({ idleMiB: 1_536, peakMiB: 2_048 }).map((t) => t.met)).toEqual([true, true]);
+    expect(memoryTargets({ idleMiB: 1_537, peakMiB: 2_048 }).map((t) => t.met)).toEqual([false, true]);
+    expect(memoryTargets({ idleMiB: 1_000, peakMiB: 2_049 }).map((t) => t.met)).toEqual([true, false]);
+  });
+
+  it('count an unmeasured footprint as missed, and report the values', () => {
+    expect(memoryTargets({ idleMiB: null, peakMiB: null }).map((t) => t.met)).toEqual([false, false]);
+    expect(memoryTargets({ idleMiB: 1_200, peakMiB: 1_900 }).map((t) => t.value)).toEqual([1_200, 1_900]);
   });
 });
 

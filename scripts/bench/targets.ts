@@ -61,6 +61,17 @@ export function apiTargets(
   ];
 }
 
+/** The footprint bounds (issue 26): the whole local stack's PSS, idle and at a rush's peak. */
+export const memoryBoundsMiB = { idle: 1_536, peak: 2_048 } as const;
+
+/** The stack's footprint against its bounds: the largest idle and peak PSS of the bench's cases. */
+export function memoryTargets(m: { idleMiB: number | null; peakMiB: number | null }): Target[] {
+  return [
+    target('stack memory idle ≤ 1.5 GiB (PSS, MiB)', m.idleMiB, (v) => v <= memoryBoundsMiB.idle),
+    target('stack memory at the peak ≤ 2 GiB (PSS, MiB)', m.peakMiB, (v) => v <= memoryBoundsMiB.peak),
+  ];
+}
+
 /**
  * The bench's verdict (its exit code): every run audited clean with nothing failed. Targets are
  * reported, not part of it: a slow machine misses them without anything being wrong.
