@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runRush } from '../load/rush.ts';
-import { christmasStages } from '../load/scenario.ts';
+import { christmasStages, runRush } from '@akaso/load';
 import { type Lab, labStack } from './lab.ts';
 import { restartService } from './stack-control.ts';
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describeClusterState } from '@akaso/kafka';
-import { runRush } from '../load/rush.ts';
-import { christmasStages } from '../load/scenario.ts';
+import { christmasStages, runRush } from '@akaso/load';
 import { busiestLeader } from './analysis.ts';
 import { auditLabRun, ensureLabTopic, type Lab, labKafka, labStack, until, withAdmin } from './lab.ts';
 import { kafkaNodePids, killBroker, pipelineTopics, startBroker, waitFullIsr } from './stack-control.ts';

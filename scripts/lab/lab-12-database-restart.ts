@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deadLetterCounts, deadLettersAdded } from '../load/audit.ts';
-import { runRush } from '../load/rush.ts';
-import { christmasStages } from '../load/scenario.ts';
+import { christmasStages, deadLetterCounts, deadLettersAdded, runRush } from '@akaso/load';
 import { auditLabRun, type Lab, labStack, until } from './lab.ts';
 import { restartPart, startPart } from './stack-control.ts';
 

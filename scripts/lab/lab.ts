@@ -17,8 +17,8 @@ import {
 
 export type { Kafka } from '@akaso/kafka';
 
+import { type AuditReport, auditRun } from '@akaso/load';
 import { stackAddresses } from '@akaso/stack-client';
-import { type AuditReport, auditRun } from '../load/audit.ts';
 
 /** The stack a lab drives: the local one unless the environment names another (compose). */
 export const labStack = stackAddresses;

@@ -4,7 +4,7 @@
 //   k6 run -e MODE=sync scripts/load/christmas-rush.k6.js             # the synchronous baseline
 //   k6 run -e BASE_URL=http://host:3000 -e PEAK_RPS=500 -e HOLD=2m scripts/load/christmas-rush.k6.js
 //
-// The same shape as our Node driver (scripts/load/scenario.ts): an open model (constant arrival
+// The same shape as our Node driver (packages/load/src/scenario.ts): an open model (constant arrival
 // rate, ramping to the peak and holding it: a slow server does not slow the arrivals), thousands
 // of distinct users drawn at random so those who come back hit the 5-burger limit, the same
 // quantity mix and 2% declining cards. Checks: every answer is the acceptance (202, or 200 in

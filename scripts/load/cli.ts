@@ -12,11 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { auditRun, christmasStages, runRush } from '@akaso/load';
 import { chargeCounterUrl, stackAddresses } from '@akaso/stack-client';
 import { runningPid } from '../stack/proc.ts';
-import { auditRun } from './audit.ts';
-import { runRush } from './rush.ts';
-import { christmasStages } from './scenario.ts';
 
 const stackDefaults = {
   postgresUrl: stackAddresses.postgres,

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type AuditReport,
+  auditRun,
+  christmasStages,
+  deadLetterCounts,
+  deadLettersAdded,
+  type RushResult,
+  runRush,
+} from '@akaso/load';
+import {
   auditTarget,
   bootstrapServers,
   host,
@@ -13,9 +22,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killPart, restartPart, startPart, stopPart } from '../stack/control.ts';
 import { type PausedPostgres, pausePostgres } from '../stack/pause-postgres.ts';
 import { silentReporter } from '../stack/proc.ts';
-import { type AuditReport, auditRun, deadLetterCounts, deadLettersAdded } from './audit.ts';
-import { type RushResult, runRush } from './rush.ts';
-import { christmasStages } from './scenario.ts';
 
 /**
  * The fault matrix (issue 11): each dependency fails in the middle of a small rush (~12 orders/s

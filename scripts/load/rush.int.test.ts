@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { auditRun, christmasStages, runRush } from '@akaso/load';
 import { apiUrl, auditTarget, chargeCounterUrl } from '@akaso/stack-client';
 import { describe, expect, it } from 'vitest';
-import { auditRun } from './audit.ts';
-import { runRush } from './rush.ts';
-import { christmasStages } from './scenario.ts';
 
 const stack = auditTarget;
 

@@ -1,6 +1,6 @@
 import { allTopics, dlqTopic, orderRef } from '@akaso/contracts';
 import { createKafka, kafkaClientOptions, loadKafkaConfig, withAdmin } from '@akaso/kafka';
-import { type ChargeCall, chargesOf, mailKind, readChargeCalls } from '@akaso/stack-client';
+import { type ChargeCall, chargesOf, mailKind, readChargeCalls } from '@akaso/stack-client/records';
 import pg from 'pg';
 
 /**

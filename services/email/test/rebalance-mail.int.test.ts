@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeGroupMembers } from '@akaso/kafka';
+import { auditRun, runRush } from '@akaso/load';
 import { apiUrl, auditTarget } from '@akaso/stack-client';
 import { eventually, withAdmin } from '@akaso/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRun } from '../../../scripts/load/audit.ts';
-import { runRush } from '../../../scripts/load/rush.ts';
 import { startPart, stopPart } from '../../../scripts/stack/control.ts';
 import { silentReporter, stopProcess } from '../../../scripts/stack/proc.ts';
 import { instanceName, startServiceInstance } from '../../../scripts/stack/services.ts';
