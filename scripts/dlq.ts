@@ -1,14 +1,15 @@
 /**
  * Dead-letter topics, from the command line:
- *   pnpm dlq list <topic>     what is in <topic>.dlq (error, origin, key, value)
+ *   pnpm dlq list <topic>     what waits in <topic>.dlq, not replayed yet (error, origin, key, value)
  *   pnpm dlq replay <topic>   move everything in <topic>.dlq back to <topic>, after a fix
  */
-import { allTopics, dlqTopic, headers as h, type TopicName } from '@akaso/contracts';
+import { allTopics, dlqTopic, type TopicName } from '@akaso/contracts';
 import {
   createKafka,
   createProducer,
   kafkaClientOptions,
   loadKafkaConfig,
+  readDeadLetters,
   replayDeadLetters,
 } from '@akaso/kafka';
 import { bootstrapServers } from '@akaso/stack-client';
@@ -33,30 +34,19 @@ if (command === 'replay') {
   await producer.disconnect();
   console.log(`replayed ${replayed} message(s) from ${dlqTopic(topic)} to ${topic}`);
 } else {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(dlqTopic(topic));
-  await admin.disconnect();
-  const total = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-  console.log(`${dlqTopic(topic)}: ${total} message(s)`);
-  if (total > 0) {
-    const consumer = kafka.consumer({ groupId: `akaso-dlq-list-${process.pid}-${Date.now()}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: dlqTopic(topic), fromBeginning: true });
-    let seen = 0;
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          const hd = (k: string) => message.headers?.[k]?.toString() ?? '';
-          console.log(
-            `[${partition}@${message.offset}] from ${hd(h.dlqOriginTopic)}[${hd(h.dlqOriginPartition)}]@${hd(h.dlqOriginOffset)} ` +
-              `group=${hd(h.dlqConsumerGroup)} code=${hd(h.dlqErrorCode)} at=${hd(h.dlqFailedAt)}\n  error: ${hd(h.dlqError)}\n` +
-              `  key: ${message.key?.toString() ?? ''}\n  value: ${(message.value?.toString() ?? '').slice(0, 300)}`,
-          );
-          if (++seen >= total) resolve();
-        },
-      });
-    });
-    await consumer.disconnect();
+  // What a replay would move back: the messages after the replay group's mark (the same list the
+  // dashboard's Dead letters panel shows), the newest 100.
+  const list = await readDeadLetters({ kafka, topic: topic as TopicName, limit: 100, maxValueChars: 300 });
+  console.log(
+    `${list.dlq}: ${list.waiting} message(s) waiting for a replay (${list.total - list.waiting} already replayed)`,
+  );
+  for (const m of list.messages) {
+    const o = m.origin;
+    console.log(
+      `[${m.partition}@${m.offset}] from ${o ? `${o.topic}[${o.partition}]@${o.offset}` : '?'} ` +
+        `group=${m.consumerGroup ?? ''} code=${m.errorCode ?? ''} at=${m.failedAt ?? m.timestamp}\n` +
+        `  error: ${m.error ?? ''}\n  key: ${m.key ?? ''}\n  value: ${m.value}`,
+    );
   }
+  if (!list.complete) console.log('(the read timed out: the list above is partial)');
 }

@@ -1,6 +1,7 @@
 import { dlqTopic, headers as h, type TopicName } from '@akaso/contracts';
 import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { ACKS_ALL } from './client.ts';
+import { dlqReplayGroup } from './dlq-read.ts';
 import type { ClassifiedError } from './errors.ts';
 
 /** The original bytes and key, the original headers, and why/where it failed. */
@@ -62,7 +63,7 @@ export async function replayDeadLetters(args: {
   const source = dlqTopic(topic);
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `dlq-replay.${topic}`;
+  const groupId = dlqReplayGroup(topic);
   let ends: Map<number, bigint>;
   try {
     const offsets = await admin.fetchTopicOffsets(source);

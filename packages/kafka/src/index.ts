@@ -31,6 +31,15 @@ export { consumerDefaults } from './consumer-options.ts';
 export type { BatchContext, BatchHandler, ConsumerMetrics, Delivery, Logger } from './delivery.ts';
 export { headersToRecord, perDelivery } from './delivery.ts';
 export { dlqMessage, replayDeadLetters } from './dlq.ts';
+export type { DeadLetter, DeadLetterList, DlqBacklog, DlqPartitionBacklog } from './dlq-read.ts';
+export {
+  dlqBacklog,
+  dlqReadPlan,
+  dlqReplayGroup,
+  readDeadLetters,
+  readDlqBacklog,
+  toDeadLetter,
+} from './dlq-read.ts';
 export type { ClassifiedError, ErrorKind, FlaggedError, RetryOptions } from './errors.ts';
 export {
   backoffMs,
