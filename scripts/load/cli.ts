@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { auditRun, christmasStages, runRush } from '@akaso/load';
+import { auditHeadline, auditRun, christmasStages, runRush } from '@akaso/load';
 import { chargeCounterUrl, stackAddresses } from '@akaso/stack-client';
 import { runningPid } from '../stack/proc.ts';
 
@@ -56,9 +56,7 @@ function emit(document: Record<string, unknown>): void {
 
 async function audit(runId: string) {
   const report = await auditRun({ runId, ...stackDefaults, log: (l) => console.error(l) });
-  if (report.violations.length > 0) console.error(`audit FAILED: ${report.violations.length} violation(s)`);
-  else if (report.stillDraining) console.error(`audit: no violation, ${report.stillDraining}`);
-  else console.error('audit passed: nothing lost, nothing doubled, no user above the limit');
+  console.error(auditHeadline(report));
   return { ...report, violations: report.violations.slice(0, 50), violationCount: report.violations.length };
 }
 

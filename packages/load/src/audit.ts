@@ -2,6 +2,7 @@ import { allTopics, dlqTopic, orderRef } from '@akaso/contracts';
 import { createKafka, kafkaClientOptions, loadKafkaConfig, withAdmin } from '@akaso/kafka';
 import { type ChargeCall, chargesOf, mailKind, readChargeCalls } from '@akaso/stack-client/records';
 import pg from 'pg';
+import { type AuditCheck, auditChecks } from './audit-checks.ts';
 
 /**
  * Checks a finished run against the databases, the topics and the SMTP sink. Nothing lost,
@@ -22,6 +23,11 @@ export interface AuditOptions {
   mailpitUrl: string;
   brokers: string[];
   /**
+   * How to reach the brokers (TLS, SASL): a service passes its validated configuration; absent,
+   * they are read from this process's environment (KAFKA_SECURITY_PROTOCOL…), as a script does.
+   */
+  kafka?: Parameters<typeof kafkaClientOptions>[0];
+  /**
    * The charge counter in front of the card provider (scripts/stack/charge-counter.ts). Given,
    * the audit holds every order to its charges at the provider and fails if it cannot read them;
    * absent (compose has no counter), only the payment service's own table is checked.
@@ -40,6 +46,8 @@ export interface AuditReport {
   ok: boolean;
   /** What the run got wrong: lost, doubled, over the limit. Never "not yet". */
   violations: string[];
+  /** The verdict check by check, with its figures; a check that could not run says it was skipped. */
+  checks: AuditCheck[];
   /**
    * Not wrong, only not finished within the drain budget: "still draining after N s: X orders
    * not terminal, Y mails not received". null once everything arrived.
@@ -189,9 +197,15 @@ async function runMails(mailpitUrl: string, runId: string, sinceMs: number): Pro
  * Messages in each dead-letter topic (end minus start offset). A case that must dead-letter
  * nothing compares two of these.
  */
-export async function deadLetterCounts(brokers: string[]): Promise<Record<string, number>> {
+export async function deadLetterCounts(
+  brokers: string[],
+  kafkaSettings?: AuditOptions['kafka'],
+): Promise<Record<string, number>> {
   // These brokers, reached with the pipeline's Kafka security settings (KAFKA_SECURITY_PROTOCOL…).
-  const settings = { ...loadKafkaConfig('audit', brokers), KAFKA_BROKERS: brokers.join(',') };
+  const settings = {
+    ...(kafkaSettings ?? loadKafkaConfig('audit', brokers)),
+    KAFKA_BROKERS: brokers.join(','),
+  };
   const kafka = createKafka(kafkaClientOptions(settings, { clientId: 'akaso-audit', logLevel: 'nothing' }));
   return withAdmin(kafka, async (admin) => {
     const dlq: Record<string, number> = {};
@@ -215,7 +229,13 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   const log = opts.log ?? (() => {});
   const db = (name: string) => `${opts.postgresUrl}/${name}`;
   const userPattern = `rush-${opts.runId}-%`;
-  const violations: string[] = [];
+  // Each check's findings apart, so the verdict can say which check failed.
+  const found = {
+    payments: [] as string[],
+    provider: [] as string[],
+    emails: [] as string[],
+    quota: [] as string[],
+  };
   const started = Date.now();
 
   // 1. Wait for the pipeline to bring every accepted order to a terminal state.
@@ -262,10 +282,10 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   for (const p of payments) if (p.status === 'succeeded') succeeded.set(p.order_id, p.n);
   for (const o of confirmed) {
     const n = succeeded.get(o.id) ?? 0;
-    if (n !== 1) violations.push(`confirmed order ${o.id} has ${n} successful payments`);
+    if (n !== 1) found.payments.push(`confirmed order ${o.id} has ${n} successful payments`);
   }
   for (const o of rejected)
-    if (succeeded.has(o.id)) violations.push(`rejected order ${o.id} has a successful payment`);
+    if (succeeded.has(o.id)) found.payments.push(`rejected order ${o.id} has a successful payment`);
   // …and at the card provider, where a double charge would really cost.
   let provider: ProviderChargeSummary | null = null;
   if (opts.chargesUrl !== undefined) {
@@ -279,10 +299,10 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
       // (No order, no call to read: the first order's time would be +Infinity.)
       const calls = orders.length === 0 ? [] : await readChargeCalls(opts.chargesUrl, since);
       const checked = checkProviderCharges(orders, calls);
-      violations.push(...checked.violations);
+      found.provider.push(...checked.violations);
       provider = checked.summary;
     } catch (err) {
-      violations.push(`could not read the charges that reached the provider: ${(err as Error).message}`);
+      found.provider.push(`could not read the charges that reached the provider: ${(err as Error).message}`);
     }
   }
 
@@ -329,7 +349,7 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     const short = /order ([0-9a-f]{8})/.exec(m.Subject)?.[1];
     const candidates = byShort.get(`${m.To[0]?.Address}|${short}`) ?? [];
     if (candidates.length !== 1) {
-      violations.push(`email "${m.Subject}" to ${m.To[0]?.Address} matches ${candidates.length} orders`);
+      found.emails.push(`email "${m.Subject}" to ${m.To[0]?.Address} matches ${candidates.length} orders`);
       continue;
     }
     const key = `${candidates[0]}|${mailKind(m.Subject)}`;
@@ -342,7 +362,7 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
   const complete = mails.length >= expectedMails;
   const expectOne = (o: { id: string }, kind: string) => {
     const n = counts.get(`${o.id}|${kind}`) ?? 0;
-    if (n > 1 || (n === 0 && complete)) violations.push(`order ${o.id}: ${n} ${kind} emails`);
+    if (n > 1 || (n === 0 && complete)) found.emails.push(`order ${o.id}: ${n} ${kind} emails`);
     else if (n === 0) missingMails++;
   };
   for (const o of confirmed) {
@@ -378,10 +398,13 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     [userPattern, windowHours, limit],
   );
   for (const row of over)
-    violations.push(`user ${row.user_id} had ${row.total} burgers within ${windowHours} h (order ${row.id})`);
+    found.quota.push(
+      `user ${row.user_id} had ${row.total} burgers within ${windowHours} h (order ${row.id})`,
+    );
 
   // 5. Dead-letter topics: list what is there (poison messages are not lost, they wait for a replay).
-  const dlq = await deadLetterCounts(opts.brokers);
+  const dlq = await deadLetterCounts(opts.brokers, opts.kafka);
+  const violations = [...found.payments, ...found.provider, ...found.emails, ...found.quota];
 
   const mode: Record<string, number> = {};
   for (const o of orders) mode[o.mode] = (mode[o.mode] ?? 0) + 1;
@@ -389,10 +412,37 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
     inFlight.length > 0 || missingMails > 0
       ? `still draining after ${Math.round(drainedInMs / 1000)} s: ${inFlight.length} orders not terminal, ${missingMails} mails not received`
       : null;
+  const paymentFigures = {
+    succeeded: [...succeeded.values()].reduce((a, b) => a + b, 0),
+    failed: payments.filter((p) => p.status === 'failed').reduce((a, p) => a + p.n, 0),
+  };
+  const mailsOf = (kind: string) =>
+    [...counts.entries()].filter(([k]) => k.endsWith(`|${kind}`)).reduce((a, [, n]) => a + n, 0);
+  const emails = {
+    confirmation: mailsOf('confirmation'),
+    receipt: mailsOf('receipt'),
+    rejection: mailsOf('rejection'),
+  };
+  const noCharges = { calls: 0, charges: 0, deduplicated: 0, unreachable: 0, lost: 0 };
+  const checks = auditChecks({
+    orders: {
+      accepted: orders.length,
+      confirmed: confirmed.length,
+      rejected: rejected.length,
+      notTerminal: inFlight.length,
+    },
+    payments: { ...paymentFigures, violations: found.payments },
+    provider:
+      opts.chargesUrl === undefined ? null : { ...(provider ?? noCharges), violations: found.provider },
+    emails: { ...emails, missing: missingMails, violations: found.emails },
+    quota: { limit, windowHours, violations: found.quota },
+    dlq,
+  });
   return {
     runId: opts.runId,
     ok: violations.length === 0 && stillDraining === null,
     violations,
+    checks,
     stillDraining,
     orders: {
       accepted: orders.length,
@@ -401,20 +451,9 @@ export async function auditRun(opts: AuditOptions): Promise<AuditReport> {
       pending,
       mode,
     },
-    payments: {
-      succeeded: [...succeeded.values()].reduce((a, b) => a + b, 0),
-      failed: payments.filter((p) => p.status === 'failed').reduce((a, p) => a + p.n, 0),
-    },
+    payments: paymentFigures,
     provider,
-    emails: {
-      confirmation: [...counts.entries()]
-        .filter(([k]) => k.endsWith('|confirmation'))
-        .reduce((a, [, n]) => a + n, 0),
-      receipt: [...counts.entries()].filter(([k]) => k.endsWith('|receipt')).reduce((a, [, n]) => a + n, 0),
-      rejection: [...counts.entries()]
-        .filter(([k]) => k.endsWith('|rejection'))
-        .reduce((a, [, n]) => a + n, 0),
-    },
+    emails,
     endToEndMs: {
       p50: percentile(e2e, 50),
       p99: percentile(e2e, 99),

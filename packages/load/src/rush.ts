@@ -17,6 +17,11 @@ export interface RushOptions {
   maxInFlight?: number;
   timeoutMs?: number;
   connections?: number;
+  /**
+   * Stops the arrivals early (the dashboard's stop button): nothing more is sent, the requests in
+   * flight still get their answers, and the result covers what was offered up to the stop.
+   */
+  signal?: AbortSignal;
   onProgress?(p: RushProgress): void;
 }
 
@@ -28,6 +33,8 @@ export interface RushProgress {
   refused: number;
   failed: number;
   inFlight: number;
+  /** Time to accept so far (0 before the first accepted order). */
+  p50Ms: number;
   p99Ms: number;
 }
 
@@ -43,7 +50,10 @@ export interface LatencySummary {
 export interface RushResult {
   runId: string;
   mode: 'async' | 'sync';
+  /** The stages' duration, or the time to the stop when the run was stopped early. */
   durationS: number;
+  /** Set when the run was stopped before its stages' end. */
+  stopped?: true;
   offered: number;
   sent: number;
   dropped: number;
@@ -182,6 +192,11 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
   let last = 0;
   let lastProgress = 0;
   while (true) {
+    if (opts.signal?.aborted) {
+      result.stopped = true;
+      result.durationS = Math.round((performance.now() - start) / 100) / 10;
+      break;
+    }
     // The last slice is counted up to the end too, so a flat rate offers exactly rate × duration:
     // stopping at the first tick past the end would leave the run a few arrivals short.
     const now = Math.min(performance.now() - start, end);
@@ -208,6 +223,7 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
         refused: result.refused,
         failed: result.failed,
         inFlight: inFlight.size,
+        p50Ms: accepted.totalCount > 0 ? Math.round(accepted.getValueAtPercentile(50)) / 1000 : 0,
         p99Ms: accepted.totalCount > 0 ? Math.round(accepted.getValueAtPercentile(99)) / 1000 : 0,
       });
     }
@@ -215,8 +231,10 @@ export async function runRush(opts: RushOptions): Promise<RushResult> {
   }
   await Promise.all(inFlight);
   await pool.close();
-  result.offeredRps = Math.round((result.offered / result.durationS) * 10) / 10;
-  result.acceptedRps = Math.round((result.accepted / result.durationS) * 10) / 10;
+  // (A run stopped at once has no duration to divide by.)
+  const perSecond = (n: number) => (result.durationS > 0 ? Math.round((n / result.durationS) * 10) / 10 : 0);
+  result.offeredRps = perSecond(result.offered);
+  result.acceptedRps = perSecond(result.accepted);
   result.timeToAccept = summary(accepted);
   result.timeToRefuse = summary(refused);
   result.timeToAnswer = summary(answered);
