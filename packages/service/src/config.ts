@@ -84,8 +84,18 @@ export function serviceConfig(
   };
 }
 
+/**
+ * The run-time switches of a service that has some (payment, inventory, email): the flags file it
+ * polls (@akaso/flags), which the dashboard's fault panel writes. Unset: no run-time flags.
+ */
+export function flagsConfig() {
+  return { FLAGS_FILE: Type.Optional(Type.String({ minLength: 1 })) };
+}
+
 const base = Type.Object(serviceConfig(0));
-export type ServiceConfig = Type.Static<typeof base>;
+const flagged = Type.Object(flagsConfig());
+/** The shared settings, and FLAGS_FILE for a service whose schema spreads flagsConfig(). */
+export type ServiceConfig = Type.Static<typeof base> & Type.Static<typeof flagged>;
 
 /** The database bounds of a service's configuration, as @akaso/db takes them. */
 export function databaseTimeouts(config: ServiceConfig): DatabaseTimeouts {

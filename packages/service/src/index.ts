@@ -1,5 +1,5 @@
 export type { HttpTimeouts, ServiceConfig } from './config.ts';
-export { databaseTimeouts, httpTimeoutDefaults, serviceConfig } from './config.ts';
+export { databaseTimeouts, flagsConfig, httpTimeoutDefaults, serviceConfig } from './config.ts';
 export type { ErrorCode } from './errors.ts';
 export { AppError, errorCodes, installErrorHandler } from './errors.ts';
 export type { ReadinessCheck, ReadinessReport } from './health.ts';
@@ -8,6 +8,8 @@ export { createHttpApp } from './http.ts';
 export { internalAuthHeaders, internalPrefix, requireInternalToken, tokenMatches } from './internal-auth.ts';
 export type { ShutdownStep } from './lifecycle.ts';
 export { handleShutdown, migrateDatabase, retryStartup } from './lifecycle.ts';
+export type { MessageDelayOptions } from './message-delay.ts';
+export { withMessageDelay } from './message-delay.ts';
 export type { Metrics } from './metrics.ts';
 export { createMetrics } from './metrics.ts';
 export { installProcessGuards } from './process-guards.ts';

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '@akaso/config';
 import type { TopicName } from '@akaso/contracts';
 import { createPool, type Pool } from '@akaso/db';
+import { type Flags, groupDelayFlag, watchFlags } from '@akaso/flags';
 import {
   type BatchHandler,
   type ConsumerRunner,
@@ -19,6 +20,7 @@ import type { ReadinessCheck } from './health.ts';
 import { createHttpApp } from './http.ts';
 import { requireInternalToken } from './internal-auth.ts';
 import { handleShutdown, type ShutdownStep } from './lifecycle.ts';
+import { withMessageDelay } from './message-delay.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { installProcessGuards } from './process-guards.ts';
 import { startRuntime } from './runtime.ts';
@@ -35,6 +37,11 @@ export interface ServiceContext<C extends ServiceConfig> {
   pool: Pool;
   /** Tell the relay that a transaction wrote outbox rows (it publishes at once). */
   wakeOutbox(): void;
+  /**
+   * The run-time flags in effect (FLAGS_FILE, polled; {} without one). Read them where they
+   * apply, on each use, so a change takes effect without a restart.
+   */
+  flags(): Flags;
 }
 
 export interface ConsumerDeclaration {
@@ -119,6 +126,9 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
           onPublished: metrics.outbox.published,
           onBacklog: metrics.outbox.backlog,
         });
+  const flagsWatcher = config.FLAGS_FILE ? watchFlags({ file: config.FLAGS_FILE, logger }) : null;
+  const flags: () => Flags = flagsWatcher?.current ?? (() => ({}));
+  let stopping = false;
   const parts = await def.setup({
     config,
     logger,
@@ -127,7 +137,11 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
     metrics,
     pool,
     wakeOutbox: () => relay?.wake(),
+    flags,
   });
+  // A group the workshop can slow (`<group>.delayMs`): only with a flags file, so without one
+  // the handler is the service's own.
+  const delayFlag = parts.consumer && flagsWatcher ? groupDelayFlag(parts.consumer.groupId) : null;
 
   const consumer =
     parts.consumer && parts.consumer.enabled !== false
@@ -137,7 +151,12 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
           logger,
           groupId: parts.consumer.groupId,
           topics: parts.consumer.topics,
-          handler: parts.consumer.handler,
+          handler: delayFlag
+            ? withMessageDelay(parts.consumer.handler, {
+                delayMs: () => flags()[delayFlag] ?? 0,
+                active: () => !stopping,
+              })
+            : parts.consumer.handler,
           maxBatchSize: config.CONSUMER_MAX_BATCH,
           maxInFlight: config.CONSUMER_MAX_IN_FLIGHT,
           lingerMs: config.CONSUMER_LINGER_MS,
@@ -184,6 +203,14 @@ export async function runService<S extends Type.TObject>(def: ServiceDefinition<
 
   const shutdown = handleShutdown(logger, [
     ['http', () => app.close()],
+    // A slowed group's waits end here, so the consumer's graceful stop finishes its work in hand.
+    [
+      'run-time flags',
+      async () => {
+        stopping = true;
+        flagsWatcher?.stop();
+      },
+    ],
     ['consumer', () => consumer?.stop() ?? Promise.resolve()],
     ['outbox relay', () => relay?.stop() ?? Promise.resolve()],
     ['producer', () => producer.disconnect()],

@@ -1,9 +1,11 @@
 import { env } from '@akaso/config';
-import { serviceConfig } from '@akaso/service';
+import { flagsConfig, serviceConfig } from '@akaso/service';
 import Type from 'typebox';
 
 export const ConfigSchema = Type.Object({
   ...serviceConfig(3300),
+  // Run-time switches (the group's per-message delay, `email.delayMs`).
+  ...flagsConfig(),
   SMTP_HOST: Type.String({ default: '127.0.0.1' }),
   SMTP_PORT: env.port(1025),
   SMTP_SECURE: env.bool(false),

@@ -1,9 +1,11 @@
 import { env } from '@akaso/config';
-import { serviceConfig } from '@akaso/service';
+import { flagsConfig, serviceConfig } from '@akaso/service';
 import Type from 'typebox';
 
 export const ConfigSchema = Type.Object({
   ...serviceConfig(3200),
+  // Run-time switches over PAYMENT_LATENCY_MS and PAYMENT_DECLINE_RATE, and the group's delay.
+  ...flagsConfig(),
   // A Stripe test key. Example keys only: stripe-mock accepts any key shaped sk_test_….
   STRIPE_SECRET_KEY: Type.String({
     pattern: '^sk_test_[A-Za-z0-9]+$',

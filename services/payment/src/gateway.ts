@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { Flags } from '@akaso/flags';
 import { withClientSpan } from '@akaso/observability';
 import type { ReadinessCheck } from '@akaso/service';
 import Stripe from 'stripe';
 import { type GatewayError, gatewayErrorOf, isPaymentMethodRefusal } from './gateway-error.ts';
+import { providerBehaviour } from './provider-behaviour.ts';
 
 /**
  * The card charge. Real Stripe SDK calls, against stripe-mock by default or real Stripe test
@@ -53,6 +55,8 @@ export interface GatewayOptions {
   simulateDeclines: boolean;
   declineRate: number;
   latencyMs: number;
+  /** The run-time flags, read per charge: `payment.latencyMs` and `payment.declineRate` win. */
+  flags?: () => Flags;
 }
 
 export function createStripeGateway(opts: GatewayOptions) {
@@ -73,7 +77,8 @@ export function createStripeGateway(opts: GatewayOptions) {
   let refused: GatewayError | null = null;
 
   async function chargeOnce(req: ChargeRequest): Promise<ChargeOutcome> {
-    if (opts.latencyMs > 0) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    const { latencyMs, declineRate } = opts.flags ? providerBehaviour(opts, opts.flags()) : opts;
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     const simulated = opts.simulateDeclines ? simulatedDeclines[req.paymentMethod] : undefined;
     if (simulated)
       return {
@@ -82,7 +87,7 @@ export function createStripeGateway(opts: GatewayOptions) {
         declineCode: simulated.declineCode,
         paymentIntentId: null,
       };
-    if (declinedByRate(req.orderId, opts.declineRate)) {
+    if (declinedByRate(req.orderId, declineRate)) {
       return {
         status: 'declined',
         reason: 'Your card was declined (simulated decline rate).',

@@ -12,7 +12,7 @@ await runService({
   name: 'payment',
   config: ConfigSchema,
   root: join(import.meta.dirname, '..'),
-  async setup({ config, pool, wakeOutbox }) {
+  async setup({ config, pool, wakeOutbox, flags }) {
     const gateway = createStripeGateway({
       secretKey: config.STRIPE_SECRET_KEY,
       apiBase: config.STRIPE_API_BASE,
@@ -20,6 +20,8 @@ await runService({
       simulateDeclines: config.PAYMENT_SIMULATE_DECLINES ?? config.STRIPE_API_BASE !== '',
       declineRate: config.PAYMENT_DECLINE_RATE,
       latencyMs: config.PAYMENT_LATENCY_MS,
+      // The fault panel's "card provider slow / failing", switched without a restart.
+      flags,
     });
     const payments = createPaymentService({
       pool,
