@@ -9,6 +9,11 @@ export const dataDir = process.env.AKASO_DATA_DIR ?? join(repoRoot, '.data');
 export const cacheDir = process.env.AKASO_CACHE_DIR ?? join(homedir(), '.cache', 'akaso-burger');
 export const runDir = join(dataDir, 'run');
 export const logDir = join(dataDir, 'logs');
+/**
+ * The run-time flags (@akaso/flags): the dashboard's fault panel writes it, payment, inventory
+ * and email poll it (FLAGS_FILE). Deleting it switches every run-time fault back.
+ */
+export const flagsFile = join(dataDir, 'flags.json');
 
 export interface Versions {
   NODE_VERSION: string;

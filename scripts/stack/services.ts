@@ -13,7 +13,7 @@ import {
 } from '@akaso/stack-client';
 import { internalApiToken } from './internal-token.ts';
 import { localKafkaSecurityEnv } from './kafka-tls.ts';
-import { repoRoot } from './paths.ts';
+import { flagsFile, repoRoot } from './paths.ts';
 import {
   logFile,
   portOpen,
@@ -86,6 +86,8 @@ export function serviceEnv(
     OTEL_SERVICE_NAME: service,
     JAEGER_WEB_URL: jaegerUrl,
     SERVICE_URLS: dashboardTargets(),
+    // The run-time flags the dashboard writes and the services poll (faults without a restart).
+    FLAGS_FILE: flagsFile,
     ...extra,
   };
 }
