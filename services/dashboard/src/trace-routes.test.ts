@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger } from '@akaso/config';
+import { createHttpApp } from '@akaso/service';
+import { describe, expect, it } from 'vitest';
+import { traceRoutes } from './trace-routes.ts';
+
+const recorded = readFileSync(
+  join(import.meta.dirname, '..', 'test', 'fixtures', 'jaeger-order-trace.json'),
+  'utf8',
+);
+const traceId = (JSON.parse(recorded) as { data: { traceID: string }[] }).data[0]?.traceID ?? '';
+
+/** The plugin in the shared HTTP base (error contract), Jaeger replaced by `jaeger`. */
+async function appWith(jaeger: (url: string, init?: RequestInit) => Promise<Response>, timeoutMs = 200) {
+  const app = await createHttpApp({ logger: createLogger('dashboard', 'silent'), readiness: [] });
+  const asked: string[] = [];
+  await app.register(traceRoutes, {
+    jaegerQueryUrl: 'http://jaeger.test:16686/',
+    timeoutMs,
+    fetch: async (input, init) => {
+      asked.push(String(input));
+      return jaeger(String(input), init);
+    },
+  });
+  return { app, asked };
+}
+
+describe('GET /api/traces/:traceId', () => {
+  it("answers the recorded trace's waterfall, asking Jaeger's query API for that id", async () => {
+    const { app, asked } = await appWith(async () => new Response(recorded, { status: 200 }));
+    const res = await app.inject(`/api/traces/${traceId.toUpperCase()}`);
+    expect(res.statusCode).toBe(200);
+    expect(asked).toEqual([`http://jaeger.test:16686/api/traces/${traceId}`]);
+    const body = res.json();
+    expect(body.traceId).toBe(traceId);
+    expect(body.services.map((s: { name: string }) => s.name)).toContain('email');
+  });
+
+  it('refuses an id that is not 32 hex digits, without asking Jaeger', async () => {
+    const { app, asked } = await appWith(async () => new Response(recorded));
+    for (const bad of ['abc', `${traceId}0`, 'z'.repeat(32)]) {
+      const res = await app.inject(`/api/traces/${bad}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it('404 { code, message } while Jaeger has not got the trace (its 404, or an empty answer)', async () => {
+    const notFound = JSON.stringify({ data: null, errors: [{ code: 404, msg: 'trace not found' }] });
+    for (const answer of [new Response(notFound, { status: 404 }), new Response('{"data":[]}')]) {
+      const { app } = await appWith(async () => answer);
+      const res = await app.inject(`/api/traces/${traceId}`);
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(traceId) });
+    }
+  });
+
+  it('503 { code, message } when Jaeger is unreachable, silent past the timeout, or not Jaeger', async () => {
+    const refused = async () => {
+      throw new TypeError('fetch failed');
+    };
+    // Answers only when aborted: the route's own timeout has to end the wait.
+    const silent = (_url: string, init?: RequestInit) =>
+      new Promise<Response>((_, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
+      );
+    const html = async () => new Response('<html>Jaeger UI</html>', { status: 200 });
+    const broken = async () => new Response('{"data":null}', { status: 500 });
+    for (const [jaeger, says] of [
+      [refused, 'unreachable'],
+      [silent, 'did not answer within 50 ms'],
+      [html, 'answered 200'],
+      [broken, 'answered 500'],
+    ] as const) {
+      const { app } = await appWith(jaeger, 50);
+      const res = await app.inject(`/api/traces/${traceId}`);
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        message: expect.stringContaining(says),
+      });
+    }
+  });
+});
