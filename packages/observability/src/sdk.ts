@@ -9,7 +9,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from './config.ts';
 import { orderSampler, RootSampler } from './sampler.ts';
 import { markTracingStarted, onTracingShutdown } from './state.ts';
@@ -79,28 +79,39 @@ function defaultServiceName(): string {
   }
 }
 
+/** OTLP/HTTP to `<endpoint>/v1/traces` (Jaeger's receiver). */
+export function otlpExporter(endpoint: string): SpanExporter {
+  return new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` });
+}
+
 /**
- * Starts the OpenTelemetry SDK: OTLP/HTTP export in batches (BatchSpanProcessor: spans are
- * queued in memory and sent every second, never one request per span), parent-based ratio
+ * Spans are queued in memory and sent in batches about every second, never one request per span.
+ * The collector may be away (Jaeger still building on a first start, or stopped): span.end() only
+ * queues, the queue is bounded (spans beyond it are dropped, not kept), a failed batch is
+ * dropped after the exporter's bounded retries, and the failures go to OpenTelemetry's diag
+ * logger, silent unless OTEL_LOG_LEVEL asks for it. When the collector appears, the next batch
+ * gets through. late-collector.test.ts holds all of that.
+ */
+export function traceExportProcessor(exporter: SpanExporter): BatchSpanProcessor {
+  return new BatchSpanProcessor({
+    exporter,
+    scheduledDelayMillis: 1_000,
+    maxExportBatchSize: 1_024,
+    maxQueueSize: 8_192,
+  });
+}
+
+/**
+ * Starts the OpenTelemetry SDK: OTLP/HTTP export in batches (traceExportProcessor), parent-based ratio
  * sampling, and the HTTP, undici and pg instrumentations. Kafka and SMTP spans are made by hand
  * (kafka-spans.ts, spans.ts).
  */
 export function startTracing(config: TracingConfig): void {
-  const exporter = new OTLPTraceExporter({
-    url: `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces`,
-  });
   const root = new RootSampler(config.OTEL_TRACES_SAMPLER_ARG, config.TRACES_MAX_PER_SECOND);
   const sdk = new NodeSDK({
     serviceName: config.OTEL_SERVICE_NAME ?? defaultServiceName(),
     sampler: orderSampler(root),
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter,
-        scheduledDelayMillis: 1_000,
-        maxExportBatchSize: 1_024,
-        maxQueueSize: 8_192,
-      }),
-    ],
+    spanProcessors: [traceExportProcessor(otlpExporter(config.OTEL_EXPORTER_OTLP_ENDPOINT))],
     instrumentations: instrumentations(root),
     // Traces only. Left to its defaults (OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER unset mean
     // "otlp"), the SDK also starts an OTLP meter provider, through which the pg and HTTP
