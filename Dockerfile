@@ -28,6 +28,9 @@ ENV NODE_ENV=production HOST=0.0.0.0
 WORKDIR /app
 # Owned by root: the service (user node) can read its code but not change it.
 COPY --from=build /out ./
+# The run-time flags' folder (a compose volume mounts there): a new volume copies this folder and
+# its owner, so the dashboard, as user node, can write the flags file the services read.
+RUN mkdir /flags && chown node:node /flags
 # The official image's unprivileged user.
 USER node
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=10 \

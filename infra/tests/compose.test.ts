@@ -104,7 +104,7 @@ interface NormalizedService {
   command?: string[] | null;
   ports?: { host_ip?: string; published?: string; target: number }[];
   environment?: Record<string, string | null>;
-  volumes?: { type: string; source?: string; target: string }[];
+  volumes?: { type: string; source?: string; target: string; read_only?: boolean }[];
   healthcheck?: { test?: string[]; interval?: number };
 }
 
@@ -277,6 +277,30 @@ describe('docker-compose.yml runs where its images run, cheaply', () => {
     const dbFile = String(mailpit?.environment?.MP_DATABASE);
     const volume = mailpit?.volumes?.find((v) => v.type === 'volume' && dbFile.startsWith(`${v.target}/`));
     expect(volume?.source).toBe('mailpit');
+  });
+});
+
+describe('the run-time flags under compose', () => {
+  const model = loadModel();
+  const flagsMount = (name: string) =>
+    model.services[name]?.volumes?.find((v) => v.type === 'volume' && v.source === 'flags');
+
+  it('the dashboard writes the flags file on the flags volume; payment, inventory and email read it', () => {
+    const dashboard = flagsMount('dashboard');
+    const file = String(model.services.dashboard?.environment?.FLAGS_FILE);
+    expect(dashboard && file.startsWith(`${dashboard.target}/`)).toBe(true);
+    expect(dashboard?.read_only ?? false).toBe(false);
+    for (const name of ['payment', 'inventory', 'email']) {
+      expect(model.services[name]?.environment?.FLAGS_FILE, name).toBe(file);
+      expect(flagsMount(name), name).toMatchObject({ target: dashboard?.target, read_only: true });
+    }
+  });
+
+  it("the image's flags folder belongs to the services' user, so a new volume is writable by it", () => {
+    const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+    const target = flagsMount('dashboard')?.target ?? '';
+    const user = /^USER (\S+)$/m.exec(dockerfile)?.[1];
+    expect(dockerfile).toContain(`RUN mkdir ${target} && chown ${user}:${user} ${target}`);
   });
 });
 
