@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { createCollector } from './collector.ts';
 import { configOrExit } from './config.ts';
 import { createControlGuard } from './control-guard.ts';
+import { kafkaDeadLetterStore } from './dlq-routes.ts';
 
 const config = configOrExit();
 const logger = createLogger('dashboard', config.LOG_LEVEL);
@@ -31,7 +32,9 @@ const app = await buildApp({
   logger,
   collector,
   readiness: [kafkaCheck(kafka)],
-  jaegerWebUrl: config.JAEGER_WEB_URL,
+  jaegerWebUrl: config.JAEGER_WEB_URL || undefined,
+  jaegerQueryUrl: config.JAEGER_QUERY_URL,
+  deadLetters: kafkaDeadLetterStore(kafka),
   control: createControlGuard({
     allowRemote: config.CONTROL_ALLOW_REMOTE,
     extraHosts: config.CONTROL_HOSTS.split(',').filter(Boolean),
