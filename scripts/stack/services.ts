@@ -88,6 +88,8 @@ export function serviceEnv(
     SERVICE_URLS: dashboardTargets(),
     // The run-time flags the dashboard writes and the services poll (faults without a restart).
     FLAGS_FILE: flagsFile,
+    // The dashboard's fault panel runs this stack's own part commands (scripts/stack/cli.ts).
+    ...(service === 'dashboard' ? { STACK_CONTROL: 'local', STACK_ROOT: repoRoot } : {}),
     ...extra,
   };
 }

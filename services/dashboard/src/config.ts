@@ -1,5 +1,6 @@
 import { env, kafkaSecurityConfig, loadConfig, loadConfigOrExit } from '@akaso/config';
 import { tracingConfig } from '@akaso/observability';
+import { flagsConfig } from '@akaso/service';
 import Type from 'typebox';
 
 export const ConfigSchema = Type.Object({
@@ -20,12 +21,18 @@ export const ConfigSchema = Type.Object({
   CONTROL_ALLOW_REMOTE: env.bool(false),
   // Host names besides localhost under which the page is reached (comma-separated; empty: none).
   CONTROL_HOSTS: Type.String({ pattern: '^[A-Za-z0-9.-]*(,[A-Za-z0-9.-]+)*$', default: '' }),
+  // The fault panel's infrastructure faults: run the local stack's part commands (local), show
+  // the equivalent docker compose commands (compose), or neither (off). Run-time flags work in all.
+  STACK_CONTROL: Type.Union([Type.Literal('local'), Type.Literal('compose'), Type.Literal('off')], {
+    default: 'off',
+  }),
+  // The repository whose scripts/stack/cli.ts runs the part commands (STACK_CONTROL=local).
+  STACK_ROOT: Type.Optional(Type.String({ minLength: 1 })),
+  // The run-time switches the fault panel writes and the services poll (@akaso/flags).
+  ...flagsConfig(),
   LOG_LEVEL: env.logLevel(),
   // The page's link to the traces: Jaeger's UI as the browser reaches it.
-  // Empty: no Jaeger UI to link to (the local stack's Jaeger, built from the Go module, has none).
-  JAEGER_WEB_URL: Type.String({ pattern: '^(https?://.*)?$', default: 'http://localhost:16686' }),
-  // Jaeger's query API as the dashboard reaches it: the order waterfall (trace.html) reads it.
-  JAEGER_QUERY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:16686' }),
+  JAEGER_WEB_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:16686' }),
   // OTEL_*: tracing, read first by @akaso/observability/register (listed here to be validated).
   ...tracingConfig(),
 });

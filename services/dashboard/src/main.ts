@@ -5,7 +5,7 @@ import { buildApp } from './app.ts';
 import { createCollector } from './collector.ts';
 import { configOrExit } from './config.ts';
 import { createControlGuard } from './control-guard.ts';
-import { kafkaDeadLetterStore } from './dlq-routes.ts';
+import { createFaultPanel } from './fault-panel.ts';
 
 const config = configOrExit();
 const logger = createLogger('dashboard', config.LOG_LEVEL);
@@ -28,13 +28,14 @@ const collector = createCollector({
   intervalMs: config.SNAPSHOT_INTERVAL_MS,
   logger,
 });
+// Infrastructure faults run the local stack's own part commands with this same Node binary.
+const faults = createFaultPanel(config, { kafka, nodePath: process.execPath });
 const app = await buildApp({
   logger,
   collector,
   readiness: [kafkaCheck(kafka)],
-  jaegerWebUrl: config.JAEGER_WEB_URL || undefined,
-  jaegerQueryUrl: config.JAEGER_QUERY_URL,
-  deadLetters: kafkaDeadLetterStore(kafka),
+  jaegerWebUrl: config.JAEGER_WEB_URL,
+  faults,
   control: createControlGuard({
     allowRemote: config.CONTROL_ALLOW_REMOTE,
     extraHosts: config.CONTROL_HOSTS.split(',').filter(Boolean),
@@ -46,6 +47,8 @@ await app.listen({ host: config.HOST, port: config.PORT });
 logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'dashboard ready');
 
 handleShutdown(logger, [
+  // First: a fault left on (a broker down, a provider failing) must not outlive the panel.
+  ['faults', () => faults.scheduler.stopAll()],
   ['http', () => app.close()],
   ['collector', () => collector.stop()],
 ]);
