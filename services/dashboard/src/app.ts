@@ -7,9 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { Collector } from './collector.ts';
 import { type ControlGuard, createControlGuard } from './control-guard.ts';
+import { type DeadLetterStore, dlqRoutes } from './dlq-routes.ts';
 import type { FaultPanel } from './fault-panel.ts';
 import { faultRoutes } from './fault-routes.ts';
 import { SnapshotBody } from './snapshot.ts';
+import { traceRoutes } from './trace-routes.ts';
 
 export interface AppDeps {
   logger: Logger;
@@ -19,6 +21,10 @@ export interface AppDeps {
   jaegerWebUrl?: string;
   /** Guards every route that changes the system (faults, rush, replay); a fresh one if absent. */
   control?: ControlGuard;
+  /** Jaeger's query API, read for an order's waterfall (GET /api/traces/:id); absent: no trace route. */
+  jaegerQueryUrl?: string;
+  /** The dead letters (GET /api/dlq, GET /api/dlq/:topic, replay); absent: no DLQ routes. */
+  deadLetters?: DeadLetterStore;
   /** The fault panel (GET /api/faults, start, stop); absent: no fault routes. */
   faults?: FaultPanel;
 }
@@ -33,6 +39,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const control = deps.control ?? createControlGuard();
   control.register(base);
+  if (deps.jaegerQueryUrl) await base.register(traceRoutes, { jaegerQueryUrl: deps.jaegerQueryUrl });
+  if (deps.deadLetters) await base.register(dlqRoutes, { store: deps.deadLetters, control });
   if (deps.faults) await base.register(faultRoutes, { ...deps.faults, guard: control.check });
   app.get(
     '/api/snapshot',

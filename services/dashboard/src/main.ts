@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import { createCollector } from './collector.ts';
 import { configOrExit } from './config.ts';
 import { createControlGuard } from './control-guard.ts';
+import { kafkaDeadLetterStore } from './dlq-routes.ts';
 import { createFaultPanel } from './fault-panel.ts';
 
 const config = configOrExit();
@@ -34,7 +35,9 @@ const app = await buildApp({
   logger,
   collector,
   readiness: [kafkaCheck(kafka)],
-  jaegerWebUrl: config.JAEGER_WEB_URL,
+  jaegerWebUrl: config.JAEGER_WEB_URL || undefined,
+  jaegerQueryUrl: config.JAEGER_QUERY_URL,
+  deadLetters: kafkaDeadLetterStore(kafka),
   faults,
   control: createControlGuard({
     allowRemote: config.CONTROL_ALLOW_REMOTE,
