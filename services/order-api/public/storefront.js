@@ -86,37 +86,33 @@ async function loadQuota() {
   );
 }
 
+let dashboardWebUrl = null;
 let jaegerWebUrl = null;
 
 async function loadConfig() {
   const res = await fetch('/storefront/config');
   const config = await res.json();
   $('mail-link').href = config.mailpitWebUrl;
+  dashboardWebUrl = config.dashboardWebUrl;
   jaegerWebUrl = config.jaegerWebUrl;
   if (jaegerWebUrl) $('jaeger-link').href = jaegerWebUrl;
   else $('jaeger-link').hidden = true;
 }
 
-// The order's trace (GET /orders/:id has its traceId): one link per card to Jaeger's view of it.
+// The order's trace (GET /orders/:id has its traceId): the dashboard's waterfall of it on every
+// path, and Jaeger's own view where there is a Jaeger UI (compose).
 async function linkTrace(orderId, view) {
-  if (!jaegerWebUrl) return;
+  if (!dashboardWebUrl && !jaegerWebUrl) return;
   const res = await fetch(`/orders/${orderId}`);
   if (!res.ok) return;
   const { traceId } = await res.json();
   if (!traceId) return;
-  view.head.append(
-    el(
-      'a',
-      {
-        class: 'trace',
-        href: `${jaegerWebUrl}/trace/${traceId}`,
-        target: '_blank',
-        rel: 'noopener',
-        'data-testid': 'trace-link',
-      },
-      'trace',
-    ),
-  );
+  const link = (href, testid, text) =>
+    el('a', { class: 'trace', href, target: '_blank', rel: 'noopener', 'data-testid': testid }, text);
+  if (dashboardWebUrl) {
+    view.head.append(link(`${dashboardWebUrl}/trace.html?trace=${traceId}`, 'trace-link', 'trace'));
+  }
+  if (jaegerWebUrl) view.head.append(link(`${jaegerWebUrl}/trace/${traceId}`, 'jaeger-trace-link', 'Jaeger'));
 }
 
 function orderCard(order, mode, elapsedMs) {

@@ -28,7 +28,9 @@ export interface AppDeps {
   streamLimits?: Partial<StreamLimits>;
   /** The SSE streams' timers (tests drive them; default: the process clock). */
   streamClock?: Clock;
-  /** Jaeger's UI, where the storefront links each order's trace. */
+  /** The dashboard, whose waterfall page (trace.html) the storefront links each order's trace to. */
+  dashboardWebUrl?: string;
+  /** Jaeger's UI, a second trace link where there is one (compose). */
   jaegerWebUrl?: string;
   /** HTTP bounds (createHttpApp's defaults when not given). */
   httpTimeouts?: HttpAppOptions['timeouts'];
@@ -75,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(storefrontRoutes, {
     mailpitWebUrl: deps.mailpitWebUrl,
+    dashboardWebUrl: deps.dashboardWebUrl,
     jaegerWebUrl: deps.jaegerWebUrl,
   });
   return base;

@@ -100,7 +100,8 @@ await runService({
           bodyLimit: config.BODY_LIMIT_BYTES,
           metrics,
           mailpitWebUrl: config.MAILPIT_WEB_URL,
-          jaegerWebUrl: config.JAEGER_WEB_URL,
+          dashboardWebUrl: config.DASHBOARD_WEB_URL,
+          jaegerWebUrl: config.JAEGER_WEB_URL || undefined,
           readiness,
           httpTimeouts,
           streamLimits: {

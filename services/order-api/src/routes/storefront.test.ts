@@ -8,6 +8,7 @@ async function app() {
   installErrorHandler(server);
   await server.register(storefrontRoutes, {
     mailpitWebUrl: 'http://mail.example:8025',
+    dashboardWebUrl: 'http://dashboard.example:3400',
     jaegerWebUrl: 'http://traces.example:16686',
   });
   return server;
@@ -30,6 +31,7 @@ describe('the storefront routes', () => {
     const res = await (await app()).inject('/storefront/config');
     expect(res.json()).toEqual({
       mailpitWebUrl: 'http://mail.example:8025',
+      dashboardWebUrl: 'http://dashboard.example:3400',
       jaegerWebUrl: 'http://traces.example:16686',
     });
   });

@@ -13,23 +13,28 @@ export const storefrontDir = join(import.meta.dirname, '..', '..', 'public');
  */
 export const storefrontRoutes: FastifyPluginAsyncTypebox<{
   mailpitWebUrl: string;
+  /** The dashboard: each order's trace as a waterfall (trace.html), on every path. */
+  dashboardWebUrl?: string | undefined;
+  /** Jaeger's UI where there is one (compose): a second link. */
   jaegerWebUrl?: string | undefined;
-}> = async (app, { mailpitWebUrl, jaegerWebUrl }) => {
+}> = async (app, { mailpitWebUrl, dashboardWebUrl, jaegerWebUrl }) => {
   // swagger-ui registers @fastify/static too: the reply decorator is left to it.
   await app.register(fastifyStatic, { root: storefrontDir, wildcard: false, decorateReply: false });
   app.get(
     '/storefront/config',
     {
       schema: {
-        summary: 'Settings the storefront page needs (where the email inbox and the traces are)',
+        summary:
+          'Settings the storefront page needs (where the email inbox, the dashboard and the traces are)',
         response: {
           200: Type.Object({
             mailpitWebUrl: Type.String(),
+            dashboardWebUrl: Type.Union([Type.String(), Type.Null()]),
             jaegerWebUrl: Type.Union([Type.String(), Type.Null()]),
           }),
         },
       },
     },
-    () => ({ mailpitWebUrl, jaegerWebUrl: jaegerWebUrl ?? null }),
+    () => ({ mailpitWebUrl, dashboardWebUrl: dashboardWebUrl ?? null, jaegerWebUrl: jaegerWebUrl ?? null }),
   );
 };
