@@ -188,6 +188,18 @@ describe('docker-compose.yml is a valid Compose file', () => {
     );
   });
 
+  it('runs the Jaeger release built from the pinned module tag on both paths', () => {
+    // Jaeger tags each v2 release twice: module tag v1.<63+k>.<p> is release 2.<k>.<p> (the
+    // module's CHANGELOG.md: "v1.63.0 / v2.0.0" … "v1.75.0 / v2.12.0"). The local stack builds
+    // the module tag, compose pulls the release's image: they must name the same release.
+    const { JAEGER_MODULE_VERSION, JAEGER_VERSION } = readVersions();
+    const tag = /^v1\.(\d+)\.(\d+)$/.exec(JAEGER_MODULE_VERSION);
+    expect(tag, JAEGER_MODULE_VERSION).not.toBeNull();
+    expect(JAEGER_VERSION).toBe(`2.${Number(tag?.[1]) - 63}.${tag?.[2]}`);
+    // The approved release; newer tags are served by the proxy but not approved.
+    expect(JAEGER_MODULE_VERSION).toBe('v1.75.0');
+  });
+
   it("runs the Go stand-ins (Mailpit, stripe-mock) with the local stack's Go runtime settings", () => {
     for (const name of ['mailpit', 'stripe-mock']) {
       const env = Object.fromEntries(
