@@ -64,9 +64,8 @@ describe('toTraceView (a recorded Jaeger answer for one order)', () => {
       const consumer = view.spans.find((s) => s.spanId === h.to.spanId);
       expect(producer?.kind).toBe('producer');
       expect(consumer?.kind).toBe('consumer');
-      expect(h.waitUs).toBe(
-        Math.max(0, (consumer?.startUs ?? 0) - ((producer?.startUs ?? 0) + (producer?.durationUs ?? 0))),
-      );
+      expect(h.waitUs).toBe((consumer?.startUs ?? 0) - (producer?.startUs ?? 0));
+      expect(h.waitUs).toBeGreaterThan(0);
     }
   });
 

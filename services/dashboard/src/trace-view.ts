@@ -73,7 +73,7 @@ const KafkaHop = Type.Object({
   }),
   waitUs: Type.Integer({
     description:
-      'from the end of the send (the broker acknowledged) to the start of the processing: time in Kafka',
+      "from the send to the start of the processing: the event's trip through Kafka (written to the in-sync replicas, fetched by the consumer)",
   }),
 });
 
@@ -200,7 +200,9 @@ export function toTraceView(answer: JaegerAnswer): TraceBody | null {
           service: consumer.service,
           group: consumer.tags['messaging.consumer.group.name'] ?? null,
         },
-        waitUs: Math.max(0, consumer.startUs - (producer.startUs + producer.durationUs)),
+        // From the send's start, not its end: the acknowledgement (acks=all) reaches the producer
+        // about when a waiting consumer's fetch returns, so the consumer often starts first.
+        waitUs: Math.max(0, consumer.startUs - producer.startUs),
       };
     });
 
