@@ -84,9 +84,8 @@ export function serviceEnv(
     MAILPIT_WEB_URL: `http://${host}:${mailpit.httpPort}`,
     OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
     OTEL_SERVICE_NAME: service,
-    // The Jaeger built from its Go module serves the query API but no UI: no Jaeger page to link
-    // to. The storefront links each trace to the dashboard's waterfall, which reads that API.
-    JAEGER_WEB_URL: '',
+    // The Jaeger built from its Go module serves the query API but no UI (no JAEGER_WEB_URL): the
+    // storefront links each trace to the dashboard's waterfall, which reads that API.
     JAEGER_QUERY_URL: jaegerUrl,
     DASHBOARD_WEB_URL: `http://${host}:${basePorts.dashboard}`,
     SERVICE_URLS: dashboardTargets(),

@@ -32,8 +32,8 @@ export const ConfigSchema = Type.Object({
   ...flagsConfig(),
   LOG_LEVEL: env.logLevel(),
   // The page's link to the traces: Jaeger's UI as the browser reaches it.
-  // Empty: no Jaeger UI to link to (the local stack's Jaeger, built from the Go module, has none).
-  JAEGER_WEB_URL: Type.String({ pattern: '^(https?://.*)?$', default: 'http://localhost:16686' }),
+  // Unset: no Jaeger UI to link to (the local stack's Jaeger, built from the Go module, has none).
+  JAEGER_WEB_URL: Type.String({ pattern: '^(https?://.*)?$', default: '' }),
   // Jaeger's query API as the dashboard reaches it: the order waterfall (trace.html) reads it.
   JAEGER_QUERY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:16686' }),
   // OTEL_*: tracing, read first by @akaso/observability/register (listed here to be validated).

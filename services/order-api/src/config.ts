@@ -25,9 +25,9 @@ export const ConfigSchema = Type.Object({
   // Where the storefront links "your emails": Mailpit's web inbox as the browser reaches it.
   MAILPIT_WEB_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:8025' }),
   // Where the storefront links each order's trace: the dashboard's waterfall (trace.html), on
-  // every path, and Jaeger's UI as well where there is one (compose; empty: none, as locally).
+  // every path, and Jaeger's UI as well where there is one (compose sets it; unset: none, as locally).
   DASHBOARD_WEB_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3400' }),
-  JAEGER_WEB_URL: Type.String({ pattern: '^(https?://.*)?$', default: 'http://localhost:16686' }),
+  JAEGER_WEB_URL: Type.String({ pattern: '^(https?://.*)?$', default: '' }),
   // At most 5: the orders table holds 1 to 5 burgers per order (CHECK orders_burgers_check), so a
   // higher limit would let an order through the quota and then fail on that CHECK (a 500).
   QUOTA_LIMIT: Type.Integer({ minimum: 1, maximum: 5, default: 5 }),
