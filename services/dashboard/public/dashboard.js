@@ -218,6 +218,10 @@ function renderRebalances(rebalances) {
   );
 }
 
+/** Drawn over the funnel chart by other modules (faults.js: when each fault was on). */
+const funnelOverlays = [];
+export const onFunnelChart = (draw) => funnelOverlays.push(draw);
+
 function renderFunnel(funnel) {
   const width = 560;
   const height = 160;
@@ -244,6 +248,9 @@ function renderFunnel(funnel) {
     if (coords.length > 1)
       chart.append(svg('polyline', { points: coords.join(' '), stroke: color, class: 'line' }));
   }
+  const x = (ms) => pad + ((width - pad) * (windowMs - (end - ms))) / windowMs;
+  for (const draw of funnelOverlays)
+    draw(chart, { x, from: end - windowMs, to: end, top: 0, bottom: height - pad });
   const label = svg('text', { x: pad, y: height - 8, class: 'tick' });
   label.textContent = 'last 2 minutes → now';
   chart.append(label);

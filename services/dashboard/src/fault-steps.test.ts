@@ -17,7 +17,8 @@ writeFileSync(
   [
     "import { appendFileSync } from 'node:fs';",
     `appendFileSync(${JSON.stringify(calls)}, process.argv.slice(2).join(' ') + '\\n');`,
-    'console.log(`✓ ${process.argv[3]} done`);',
+    // Coloured, as the stack's reporter prints it.
+    "console.log('\\u001b[1;32m[stack]\\u001b[0m ' + process.argv[3] + ' done');",
     "if (process.argv[3] === 'kafka-9') { console.error('unknown part \"kafka-9\"'); process.exit(1); }",
   ].join('\n'),
 );
@@ -47,11 +48,11 @@ describe('the fault steps', () => {
     expect(log.at(-1)).toBe('flags now {"email.delayMs":250}');
   });
 
-  it('runs the local stack’s part command, its output into the log', async () => {
+  it('runs the local stack’s part command, its output into the log without colours', async () => {
     const log: string[] = [];
     await runner('local')({ kind: 'stack', command: 'kill', part: 'kafka-2' }, (l) => log.push(l));
     expect(readFileSync(calls, 'utf8')).toContain('kill kafka-2\n');
-    expect(log).toEqual(['✓ kafka-2 done']);
+    expect(log).toEqual(['[stack] kafka-2 done']);
   });
 
   it('fails a step whose command fails, with the command’s last words', async () => {

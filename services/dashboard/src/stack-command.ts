@@ -26,6 +26,9 @@ export const stackCommandTimeoutMs: Record<StackVerb, number> = {
   restart: 120_000,
 };
 
+// The CLI colours its lines for a terminal; the fault's log is read on a page.
+const ansiColour = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 export function runStackCommand(verb: StackVerb, part: string, opts: StackCommandOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -38,7 +41,7 @@ export function runStackCommand(verb: StackVerb, part: string, opts: StackComman
     const tail: string[] = [];
     const collect = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
-        const text = line.trimEnd();
+        const text = line.replace(ansiColour, '').trimEnd();
         if (!text) continue;
         opts.log(text);
         tail.push(text);
