@@ -2,12 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  apiUrl,
   bootstrapServers,
   chargeCounterUrl,
   host,
   jaegerUrl,
   mailpit,
+  mailpitUrl,
   otlpEndpoint,
+  postgresServerUrl,
   postgresUrl,
   serviceBasePorts,
 } from '@akaso/stack-client';
@@ -89,6 +92,16 @@ export function serviceEnv(
     JAEGER_QUERY_URL: jaegerUrl,
     DASHBOARD_WEB_URL: `http://${host}:${basePorts.dashboard}`,
     SERVICE_URLS: dashboardTargets(),
+    // The dashboard's rush: the order API it drives, and where its audit reads the run back (the
+    // charge counter included: the local stack has one).
+    ...(service === 'dashboard'
+      ? {
+          ORDER_API_URL: apiUrl,
+          AUDIT_POSTGRES_URL: postgresServerUrl,
+          AUDIT_MAILPIT_URL: mailpitUrl,
+          AUDIT_CHARGES_URL: chargeCounterUrl,
+        }
+      : {}),
     // The run-time flags the dashboard writes and the services poll (faults without a restart).
     FLAGS_FILE: flagsFile,
     // The dashboard's fault panel runs this stack's own part commands (scripts/stack/cli.ts).

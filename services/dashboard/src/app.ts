@@ -10,6 +10,8 @@ import { type ControlGuard, createControlGuard } from './control-guard.ts';
 import { type DeadLetterStore, dlqRoutes } from './dlq-routes.ts';
 import type { FaultPanel } from './fault-panel.ts';
 import { faultRoutes } from './fault-routes.ts';
+import { rushRoutes } from './rush-routes.ts';
+import type { RushRunner } from './rush-runner.ts';
 import { SnapshotBody } from './snapshot.ts';
 import { traceRoutes } from './trace-routes.ts';
 
@@ -21,6 +23,8 @@ export interface AppDeps {
   jaegerWebUrl?: string;
   /** Guards every route that changes the system (faults, rush, replay); a fresh one if absent. */
   control?: ControlGuard;
+  /** The rush panel (GET /api/rush, start, stop); absent: no rush routes. */
+  rush?: RushRunner;
   /** Jaeger's query API, read for an order's waterfall (GET /api/traces/:id); absent: no trace route. */
   jaegerQueryUrl?: string;
   /** The dead letters (GET /api/dlq, GET /api/dlq/:topic, replay); absent: no DLQ routes. */
@@ -39,6 +43,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const control = deps.control ?? createControlGuard();
   control.register(base);
+  if (deps.rush) await base.register(rushRoutes, { runner: deps.rush, guard: control.check });
   if (deps.jaegerQueryUrl) await base.register(traceRoutes, { jaegerQueryUrl: deps.jaegerQueryUrl });
   if (deps.deadLetters) await base.register(dlqRoutes, { store: deps.deadLetters, control });
   if (deps.faults) await base.register(faultRoutes, { ...deps.faults, guard: control.check });

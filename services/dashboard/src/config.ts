@@ -16,6 +16,16 @@ export const ConfigSchema = Type.Object({
   }),
   // How often the page's snapshot is refreshed while someone watches (no polling when nobody does).
   SNAPSHOT_INTERVAL_MS: Type.Integer({ minimum: 250, default: 1000 }),
+  // The rush panel: the order API the rush drives, and where its audit reads the run back (the
+  // PostgreSQL server of the services' databases, Mailpit's API, the charge counter in front of
+  // the card provider; empty where there is none, as under compose: that check is then skipped).
+  ORDER_API_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
+  AUDIT_POSTGRES_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    default: 'postgresql://postgres@127.0.0.1:55432',
+  }),
+  AUDIT_MAILPIT_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8025' }),
+  AUDIT_CHARGES_URL: Type.String({ pattern: '^(https?://.*)?$', default: '' }),
   // The controls (faults, rush, replay) answer loopback peers only; compose sets true because
   // requests arrive through Docker's bridge (its published port binds 127.0.0.1 on the host).
   CONTROL_ALLOW_REMOTE: env.bool(false),

@@ -7,6 +7,7 @@ import { configOrExit } from './config.ts';
 import { createControlGuard } from './control-guard.ts';
 import { kafkaDeadLetterStore } from './dlq-routes.ts';
 import { createFaultPanel } from './fault-panel.ts';
+import { rushRunnerFromConfig } from './rush-runner.ts';
 
 const config = configOrExit();
 const logger = createLogger('dashboard', config.LOG_LEVEL);
@@ -35,6 +36,7 @@ const app = await buildApp({
   logger,
   collector,
   readiness: [kafkaCheck(kafka)],
+  rush: rushRunnerFromConfig(config, logger),
   jaegerWebUrl: config.JAEGER_WEB_URL || undefined,
   jaegerQueryUrl: config.JAEGER_QUERY_URL,
   deadLetters: kafkaDeadLetterStore(kafka),
