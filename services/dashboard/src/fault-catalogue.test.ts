@@ -37,6 +37,7 @@ describe('the fault catalogue', () => {
       'card-provider-failing',
       'group-slowed',
       'poison',
+      'consumer-crashed',
       'consumer-added',
     ]);
     for (const fault of faultCatalogue) {
@@ -100,6 +101,10 @@ describe('the fault catalogue', () => {
     expect(commands('consumer-added', 'payment')).toEqual([
       'docker compose up -d --scale payment=2',
       'docker compose up -d --scale payment=1',
+    ]);
+    expect(commands('consumer-crashed', 'payment')).toEqual([
+      'docker compose kill payment',
+      'docker compose start payment',
     ]);
     expect(commands('poison', 'payments')[0]).toMatch(/kafka-console-producer\.sh .*--topic payments /);
     expect(localCommand(variant('broker-down', 'kafka-3').on[0] as FaultStep)).toBe(

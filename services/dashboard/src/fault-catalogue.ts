@@ -171,6 +171,21 @@ export const faultCatalogue: readonly Fault[] = [
       'Consumer groups: lag on the poisoned partition does not stick. Funnel: keeps flowing.',
   },
   {
+    id: 'consumer-crashed',
+    label: 'A consumer instance crashed (SIGKILL), then restarted',
+    defaultDurationS: 20,
+    variants: addedInstances.map((service) => ({
+      id: service,
+      label: `${service}-1`,
+      on: [stack('kill', `${service}-1`)],
+      off: [stack('start', `${service}-1`)],
+    })),
+    watch:
+      'Consumer groups: the killed member stays in its group until its session times out (about 10 s: no LeaveGroup ' +
+      'was sent), its lag climbing; then its partitions have no owner until the restart. Rebalances: it leaves, then ' +
+      'joins again. Funnel: orders wait at that stage and go through after the restart, none lost.',
+  },
+  {
     id: 'consumer-added',
     label: 'A consumer instance added, then stopped (rebalances)',
     defaultDurationS: 45,
@@ -210,8 +225,7 @@ export function unavailableReason(
   return null;
 }
 
-const composeService = (part: string) => {
-  // A second instance of a scaled service is a replica under compose, not a container of its own.
+const composeInstance = (part: string) => {
   const instance = /^(order-api|inventory|payment|email)-(\d+)$/.exec(part);
   return instance ? { service: instance[1] as string, n: Number(instance[2]) } : null;
 };
@@ -225,12 +239,13 @@ const composePoison = (topic: string) =>
 export function composeCommand(step: FaultStep, flagsFile = '<FLAGS_FILE>'): string {
   switch (step.kind) {
     case 'stack': {
-      const scaled = composeService(step.part);
-      if (scaled) {
-        const n = step.command === 'start' ? scaled.n : scaled.n - 1;
-        return `docker compose up -d --scale ${scaled.service}=${n}`;
-      }
-      return `docker compose ${step.command} ${step.part}`;
+      const instance = composeInstance(step.part);
+      if (!instance) return `docker compose ${step.command} ${step.part}`;
+      // Instance 1 is the service's container; a further instance is a replica: scaled up, then down.
+      if (instance.n === 1 || step.command === 'kill' || step.command === 'restart')
+        return `docker compose ${step.command} ${instance.service}`;
+      const n = step.command === 'start' ? instance.n : instance.n - 1;
+      return `docker compose up -d --scale ${instance.service}=${n}`;
     }
     case 'set-flag':
       return `set "${step.key}": ${step.value} in ${flagsFile} (the panel does this for you)`;
