@@ -12,5 +12,5 @@ export {
 } from './jaeger-api.ts';
 export type { TracedDelivery, TracedRow } from './kafka-spans.ts';
 export { traceBatch, traceHeaders, tracePublish } from './kafka-spans.ts';
-export { activeTraceId, inOrderTrace, nameServerSpan, withClientSpan } from './spans.ts';
+export { activeTraceId, inOrderTrace, nameServerSpan, outsideTrace, withClientSpan } from './spans.ts';
 export { shutdownTracing, tracingEnabled } from './state.ts';

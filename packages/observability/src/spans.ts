@@ -1,4 +1,4 @@
-import { type Attributes, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { orderContext, sampled } from './kafka-spans.ts';
 import { tracingEnabled } from './state.ts';
@@ -41,6 +41,16 @@ export function inOrderTrace<T>(orderId: string, fn: () => T): T {
   if (!tracingEnabled()) return fn();
   const ctx = orderContext(orderId);
   return context.with(ctx && sampled(ctx) ? ctx : suppressTracing(context.active()), fn);
+}
+
+/**
+ * Runs fn outside the caller's trace: work a request starts that outlives it and is none of its
+ * business (the dashboard's rush: each of its orders starts a trace of its own at the order API,
+ * instead of thousands of calls joining the trace of the request that started the rush).
+ */
+export function outsideTrace<T>(fn: () => T): T {
+  if (!tracingEnabled()) return fn();
+  return context.with(ROOT_CONTEXT, fn);
 }
 
 /**

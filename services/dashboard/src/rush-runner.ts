@@ -8,6 +8,7 @@ import {
   type RushResult,
   runRush,
 } from '@akaso/load';
+import { outsideTrace } from '@akaso/observability';
 import { AppError } from '@akaso/service';
 import type { Config } from './config.ts';
 import type { RushProgressView, RushSettings, RushState, RushVerdict, RushView } from './rush-body.ts';
@@ -186,27 +187,32 @@ export function createRushRunner(deps: RushRunnerDeps): RushRunner {
  */
 export function rushRunnerFromConfig(config: Config, logger: RushRunnerDeps['logger']): RushRunner {
   return createRushRunner({
+    // Outside the trace of the request that started it: each order starts its own at the API.
     run: ({ runId, settings, signal, onProgress }) =>
-      runRush({
-        baseUrl: config.ORDER_API_URL,
-        mode: 'async',
-        stages: [{ durationS: settings.durationS, targetRps: settings.rate }],
-        startRps: settings.rate,
-        users: settings.users,
-        runId,
-        signal,
-        onProgress,
-      }),
+      outsideTrace(() =>
+        runRush({
+          baseUrl: config.ORDER_API_URL,
+          mode: 'async',
+          stages: [{ durationS: settings.durationS, targetRps: settings.rate }],
+          startRps: settings.rate,
+          users: settings.users,
+          runId,
+          signal,
+          onProgress,
+        }),
+      ),
     audit: (runId) =>
-      auditRun({
-        runId,
-        postgresUrl: config.AUDIT_POSTGRES_URL,
-        mailpitUrl: config.AUDIT_MAILPIT_URL,
-        brokers: parseBrokers(config.KAFKA_BROKERS),
-        kafka: config,
-        // Empty: no charge counter here (compose); the verdict says its check was skipped.
-        ...(config.AUDIT_CHARGES_URL ? { chargesUrl: config.AUDIT_CHARGES_URL } : {}),
-      }),
+      outsideTrace(() =>
+        auditRun({
+          runId,
+          postgresUrl: config.AUDIT_POSTGRES_URL,
+          mailpitUrl: config.AUDIT_MAILPIT_URL,
+          brokers: parseBrokers(config.KAFKA_BROKERS),
+          kafka: config,
+          // Empty: no charge counter here (compose); the verdict says its check was skipped.
+          ...(config.AUDIT_CHARGES_URL ? { chargesUrl: config.AUDIT_CHARGES_URL } : {}),
+        }),
+      ),
     now: Date.now,
     newRunId: () => randomUUID().slice(0, 8),
     logger,
