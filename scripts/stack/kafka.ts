@@ -148,6 +148,11 @@ export function serverProperties(node: KafkaNode, overrides: Record<string, stri
     'num.partitions': 1,
     'log.retention.hours': 168,
     'log.segment.bytes': 64 * 1024 * 1024,
+    // The log cleaner allocates this buffer on the heap at start, whatever the compacted topics
+    // hold (default 128 MiB, half of these brokers' heap): 16 MiB maps ~600k keys per cleaning
+    // pass, far more than the compacted topics here ever hold. A production broker sizes it to its
+    // compacted topics' keys the same way.
+    'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
   };
   Object.assign(props, overrides);
   return `${Object.entries(props)
@@ -186,6 +191,13 @@ async function formatStorage(node: KafkaNode, reporter: Reporter): Promise<void>
   );
 }
 
+/**
+ * The broker JVMs' process environment: glibc's malloc opens up to 8 arenas per core for a JVM's
+ * hundred threads, each holding freed native memory of its own; two are enough. A common setting
+ * for JVMs in containers; docker-compose.yml sets the same.
+ */
+export const brokerProcessEnv = { MALLOC_ARENA_MAX: '2' } as const;
+
 /** Starts one node; `overrides` replace AKASO_KAFKA_PROPS's for this start (the bench's broker variants). */
 export async function startKafkaNode(
   node: KafkaNode,
@@ -220,7 +232,7 @@ export async function startKafkaNode(
       `-Dkafka.logs.dir=${nodeLogDir(node)}`,
       ...java(['kafka.Kafka', nodeProps(node)]),
     ],
-    { log: join(nodeLogDir(node), 'stdout.log') },
+    { env: { ...process.env, ...brokerProcessEnv }, log: join(nodeLogDir(node), 'stdout.log') },
   );
 }
 

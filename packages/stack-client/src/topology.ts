@@ -35,8 +35,12 @@ export const kafka = {
     { id: 2, brokerPort: at(29092), controllerPort: at(29093), securePort: at(29094), tlsPort: at(29095) },
     { id: 3, brokerPort: at(39092), controllerPort: at(39093), securePort: at(39094), tlsPort: at(39095) },
   ] satisfies KafkaNode[],
-  /** Heap per broker+controller JVM: three of them share a 2-core box with PostgreSQL and Node. */
-  heap: { min: '256m', max: '768m' },
+  /**
+   * Heap per broker+controller JVM: three of them share a laptop with PostgreSQL and Node. The
+   * heap starts small and grows only as far as the brokers' live data needs (a few tens of MB for
+   * this cluster's partitions, with the log cleaner's buffer sized down in server.properties).
+   */
+  heap: { min: '128m', max: '256m' },
 } as const;
 
 export const bootstrapServers = kafka.nodes.map((n) => `${host}:${n.brokerPort}`);
