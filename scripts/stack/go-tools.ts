@@ -21,11 +21,26 @@ const versions = readVersions();
  * The Go runtime of the two stand-ins (the SMTP sink, the card provider), sized for a light
  * server on a 2-core machine shared with the whole stack: one P (no idle threads spinning and
  * stealing work: scheduler wake-ups were the top of Mailpit's `perf` profile under a rush), and
- * the collector run by a memory limit instead of by heap growth. What each step saved per order
- * is in docs/performance.md ("The Go stand-ins").
+ * the collector run by a memory limit instead of by heap growth. The limit is also what each
+ * holds from then on (nothing is collected below it), so it sits a little above the larger live
+ * heap of the two (stripe-mock's parsed API spec). What each step saved per order is in
+ * docs/performance.md ("The Go stand-ins").
  * docker-compose.yml sets the same.
  */
-export const standInGoEnv = { GOMAXPROCS: '1', GOGC: 'off', GOMEMLIMIT: '256MiB' } as const;
+export const standInGoEnv = { GOMAXPROCS: '1', GOGC: 'off', GOMEMLIMIT: '64MiB' } as const;
+
+/**
+ * Jaeger's Go heap: collected as usual (GOGC), and harder near this soft limit, which sits above
+ * what its bounded in-memory store (jaegerMaxTraces) keeps alive. docker-compose.yml sets the same.
+ */
+export const jaegerGoEnv = { GOMEMLIMIT: '128MiB' } as const;
+
+/**
+ * The traces Jaeger keeps in memory, the oldest dropped first: minutes of a rush (the services
+ * start at most 10 traces a second), hours of a workshop's single orders; each trace is tens of
+ * KB. docker-compose.yml sets the same.
+ */
+export const jaegerMaxTraces = 1500;
 
 /** Builds a Go program once per version with `go install module@version` into the home cache. */
 async function ensureGoBinary(
@@ -188,8 +203,7 @@ extensions:
     backends:
       memstore:
         memory:
-          # A workshop rush is ~10k orders: the last 20k traces, oldest dropped first.
-          max_traces: 20000
+          max_traces: ${jaegerMaxTraces}
 receivers:
   otlp:
     protocols:
@@ -220,7 +234,7 @@ export async function startJaeger(reporter: Reporter): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'config.yaml');
   writeFileSync(config, jaegerConfig());
-  startDetached('jaeger', bin, ['--config', config]);
+  startDetached('jaeger', bin, ['--config', config], { env: { ...process.env, ...jaegerGoEnv } });
   await waitFor(
     'jaeger',
     async () => {
