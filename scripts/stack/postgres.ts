@@ -150,7 +150,6 @@ export async function startPostgres(reporter: Reporter): Promise<void> {
     `-k ${pgData}`,
     // Four services with pools, the relays and the tests: more than the default 100.
     '-c max_connections=300',
-    '-c shared_buffers=256MB',
   ].join(' ');
   await withProgress(reporter, `starting PostgreSQL on ${host}:${postgres.port}`, async () => {
     const [cmd, args] = asPgUser(join(bin, 'pg_ctl'), [
