@@ -160,6 +160,35 @@ describe('the counting proxy', () => {
     expect(loadCalls(file)).toEqual([recent]);
   });
 
+  it('keeps at most maxCalls, the newest, in memory and in the file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'akaso-charges-')), 'calls.jsonl');
+    const at = (i: number) => `2026-12-24T11:00:0${i}.000Z`;
+    const stored = [1, 2, 3, 4].map((i) => call({ at: at(i), orderId: `o${i}` }));
+    writeFileSync(file, stored.map((c) => `${JSON.stringify(c)}\n`).join(''));
+    const counter = createChargeCounter({
+      upstream: { host: '127.0.0.1', port: 1 },
+      file,
+      maxCalls: 3,
+      now: () => Date.parse('2026-12-24T12:00:00.000Z'),
+    });
+    servers.push(counter.server);
+    expect(counter.calls.map((c) => c.orderId)).toEqual(['o2', 'o3', 'o4']);
+    expect(loadCalls(file).map((c) => c.orderId)).toEqual(['o2', 'o3', 'o4']);
+  });
+
+  it('trims the oldest once new charges pass the cap by a tenth', async () => {
+    const upstream = await provider(200);
+    const counter = createChargeCounter({
+      upstream: { host: '127.0.0.1', port: upstream.port },
+      maxCalls: 10,
+    });
+    const port = await listen(counter.server);
+    for (let i = 1; i <= 11; i++) await charge(port, `k${i}`, `o${i}`);
+    expect(counter.calls).toHaveLength(11); // within the tenth of slack
+    await charge(port, 'k12', 'o12');
+    expect(counter.calls.map((c) => c.orderId)).toEqual(Array.from({ length: 10 }, (_, i) => `o${i + 3}`));
+  });
+
   it('records a decline as a decline, not a charge', async () => {
     const upstream = await provider(402);
     const counter = createChargeCounter({ upstream: { host: '127.0.0.1', port: upstream.port } });

@@ -17,7 +17,9 @@
  * Calls are appended to a JSON-lines file and reloaded on start, so a restarted counter still
  * knows the run's charges. History is bounded: calls older than 6 hours are dropped at start
  * (the file is rewritten without them) and once an hour (a rush is audited when it ends, or soon
- * after with `pnpm rush-audit`; a run older than that has no provider record left), and a reader asks for the calls since a
+ * after with `pnpm rush-audit`; a run older than that has no provider record left), and beyond
+ * the newest 60,000 calls (more than a 20-minute rush at 40 orders/s places; without it the
+ * history of a busy afternoon held a few hundred MB of heap), and a reader asks for the calls since a
  * time (`?since=`, the audit: its run's first order) or of given orders (`?orderId=`): kept and
  * served whole, the history would grow without bound, and every audit would serialize all of it
  * inside `pnpm bench`'s CPU window.
@@ -36,6 +38,7 @@ import {
 } from '@akaso/stack-client';
 import { dataDir } from './paths.ts';
 import { logFile, portOpen, type Reporter, runningPid, startDetached, stopProcess, waitFor } from './proc.ts';
+import { serviceRuntimeEnv } from './services.ts';
 
 export function outcomeOf(httpStatus: number | null): ChargeOutcome {
   if (httpStatus === null) return 'unreachable';
@@ -85,6 +88,8 @@ export interface ChargeCounterOptions {
   file?: string;
   /** Calls older than this are forgotten (an audit needs its run's minutes). Default: 6 hours. */
   retentionMs?: number;
+  /** At most this many calls are kept, the newest (an audit needs its run's). Default: 60,000. */
+  maxCalls?: number;
   now?(): number;
 }
 
@@ -107,13 +112,14 @@ export function selectCalls(calls: ChargeCall[], query: URLSearchParams): Charge
 
 export function createChargeCounter(opts: ChargeCounterOptions): { server: Server; calls: ChargeCall[] } {
   const retentionMs = opts.retentionMs ?? 6 * 3_600_000;
+  const maxCalls = opts.maxCalls ?? 60_000;
   const now = opts.now ?? Date.now;
   const calls: ChargeCall[] = opts.file ? loadCalls(opts.file) : [];
-  /** Drops the calls older than the retention; true if there were any. */
+  /** Drops the calls older than the retention and the oldest beyond the cap; true if there were any. */
   const prune = () => {
     const cutoff = new Date(now() - retentionMs).toISOString();
     const keep = calls.findIndex((c) => c.at >= cutoff);
-    const drop = keep === -1 ? calls.length : keep;
+    const drop = Math.max(keep === -1 ? calls.length : keep, calls.length - maxCalls);
     calls.splice(0, drop);
     return drop > 0;
   };
@@ -128,6 +134,8 @@ export function createChargeCounter(opts: ChargeCounterOptions): { server: Serve
   setInterval(prune, 3_600_000).unref();
   const record = (call: ChargeCall) => {
     calls.push(call);
+    // Trimmed a tenth at a time, not one call per charge: a splice moves the whole array.
+    if (calls.length > maxCalls + Math.ceil(maxCalls / 10)) calls.splice(0, calls.length - maxCalls);
     // Synchronous on purpose: the line is on disk before the client sees the answer.
     if (opts.file) appendFileSync(opts.file, `${JSON.stringify(call)}\n`);
   };
@@ -231,6 +239,7 @@ export async function startChargeCounter(reporter: Reporter): Promise<void> {
   startDetached('charge-counter', process.execPath, [import.meta.filename], {
     env: {
       ...process.env,
+      ...serviceRuntimeEnv,
       CHARGE_COUNTER_HOST: host,
       CHARGE_COUNTER_PORT: String(chargeCounter.port),
       STRIPE_MOCK_PORT: String(stripeMock.port),
