@@ -141,6 +141,27 @@ describe('the fault panel', () => {
       .toBe('confirmed');
   });
 
+  it('produces a poison message: it lands in the topic’s DLQ, and the fault is over at once', async () => {
+    const dlqCount = async () =>
+      Number(
+        ((await page.locator('[data-dlq="orders.dlq"] td.num').textContent()) ?? '').replace(/[^\d]/g, ''),
+      );
+    await expect.poll(dlqCount, { timeout: 10_000 }).toBeGreaterThanOrEqual(0);
+    const before = await dlqCount();
+    await card('poison').getByTestId('fault-variant').selectOption('orders');
+    await card('poison').getByTestId('fault-start').click();
+    await expect
+      .poll(() => card('poison').getByTestId('fault-status').getAttribute('data-outcome'), {
+        timeout: 10_000,
+      })
+      .toBe('done');
+    expect(await card('poison').getByTestId('fault-log').textContent()).toMatch(
+      /written to orders partition \d+/,
+    );
+    // inventory, the one group reading orders, dead-letters it and goes on.
+    await expect.poll(dlqCount, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(before + 1);
+  });
+
   it('kills a broker for 15 s: the Cluster panel shows it down, then back up by itself', async () => {
     const victim = 2;
     await startFromPanel('broker-down', `kafka-${victim}`, 15);
