@@ -6,9 +6,10 @@ import { kafka, portOffset } from '@akaso/stack-client';
 import type { TObject } from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { standInGoEnv } from '../../scripts/stack/go-tools.ts';
-import { serverProperties } from '../../scripts/stack/kafka.ts';
+import { jaegerGoEnv, jaegerMaxTraces, standInGoEnv } from '../../scripts/stack/go-tools.ts';
+import { brokerProcessEnv, serverProperties } from '../../scripts/stack/kafka.ts';
 import { readVersions, repoRoot } from '../../scripts/stack/paths.ts';
+import { serviceRuntimeEnv } from '../../scripts/stack/services.ts';
 import { ConfigSchema as dashboardConfig } from '../../services/dashboard/src/config.ts';
 import { ConfigSchema as emailConfig } from '../../services/email/src/config.ts';
 import { ConfigSchema as inventoryConfig } from '../../services/inventory/src/config.ts';
@@ -71,6 +72,7 @@ describe('docker-compose.yml agrees with the local stack', () => {
         'leader.imbalance.check.interval.seconds',
         'offsets.topic.num.partitions',
         'group.initial.rebalance.delay.ms',
+        'log.cleaner.dedupe.buffer.size',
       ]) {
         const envName = `KAFKA_${key.toUpperCase().replaceAll('.', '_')}`;
         expect(local.get(key), key).toBeDefined();
@@ -106,6 +108,8 @@ interface NormalizedService {
   environment?: Record<string, string | null>;
   volumes?: { type: string; source?: string; target: string; read_only?: boolean }[];
   healthcheck?: { test?: string[]; interval?: number };
+  /** Bytes, as a decimal string. */
+  mem_limit?: string;
 }
 
 /** The normalized model compose-go gives for this file with these extra variables. */
@@ -158,7 +162,8 @@ describe('docker-compose.yml is a valid Compose file', () => {
     const required = (schema.required ?? []).filter((key) => props[key]?.default === undefined);
     expect(required.length).toBeGreaterThan(0);
     for (const key of required) expect(env[key], `${service} needs ${key}`).toBeTruthy();
-    for (const key of Object.keys(env))
+    // The memory settings are read by Node and glibc themselves, not by the service's config.
+    for (const key of Object.keys(env).filter((k) => !(k in serviceRuntimeEnv)))
       expect(Object.keys(schema.properties), `${service} does not read ${key}`).toContain(key);
   });
 
@@ -349,5 +354,50 @@ describe('PostgreSQL has room for every pool at the documented scales', () => {
     const headroom = 20; // psql, the audit, a test run against the compose database
     expect(budget).toBeGreaterThan(100); // what the image default (100) could not hold
     expect(budget + headroom).toBeLessThanOrEqual(composeMax - superuserReserved);
+  });
+});
+
+// Issue 26: the stack fits a laptop's Docker, and the README says how much memory that takes.
+describe('docker-compose.yml bounds every container as the local stack bounds its processes', () => {
+  const model = loadModel();
+  const mib = (svc: string) => Number(model.services[svc]?.mem_limit ?? 0) / 2 ** 20;
+  const env = (svc: string) => model.services[svc]?.environment ?? {};
+  const megs = (text: string) => Number(/(\d+)m/i.exec(text)?.[1]);
+
+  it('gives every container a memory limit', () => {
+    for (const name of Object.keys(model.services)) expect(mib(name), name).toBeGreaterThan(0);
+  });
+
+  it("passes the local stack's heap settings, each below its container's limit", () => {
+    for (const n of kafka.nodes) {
+      const heap = String(env(`kafka-${n.id}`).KAFKA_HEAP_OPTS);
+      expect(heap).toBe(`-Xms${kafka.heap.min} -Xmx${kafka.heap.max}`);
+      expect(env(`kafka-${n.id}`)).toMatchObject(brokerProcessEnv);
+      // Metaspace, code cache, threads and direct buffers come on top of the heap.
+      expect(mib(`kafka-${n.id}`)).toBeGreaterThanOrEqual(megs(kafka.heap.max) + 128);
+    }
+    for (const svc of Object.keys(schemas)) {
+      expect(env(svc), svc).toMatchObject(serviceRuntimeEnv);
+      const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(serviceRuntimeEnv.NODE_OPTIONS)?.[1]);
+      // The young generation, code and Buffers come on top of the old generation.
+      expect(mib(svc), svc).toBeGreaterThanOrEqual(oldSpace + 96);
+    }
+    // GOMEMLIMIT bounds the Go heap only; the runtime and the binary come on top.
+    for (const name of ['mailpit', 'stripe-mock'])
+      expect(mib(name), name).toBeGreaterThanOrEqual(megs(standInGoEnv.GOMEMLIMIT) + 64);
+    expect(env('jaeger')).toMatchObject(jaegerGoEnv);
+    expect(mib('jaeger')).toBeGreaterThanOrEqual(megs(jaegerGoEnv.GOMEMLIMIT) + 64);
+    expect(model.services.jaeger?.command?.join(' ')).toContain(`memory.max_traces=${jaegerMaxTraces}`);
+  });
+
+  it('adds up to what the README states, with room to spare', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const stated = /Docker with (\d+) GB of memory: the containers' limits add up to ([\d.]+) GB/.exec(
+      readme,
+    );
+    expect(stated, 'the README states the memory Docker needs').not.toBeNull();
+    const total = Object.keys(model.services).reduce((sum, name) => sum + mib(name), 0) / 1024;
+    expect(Number(stated?.[2])).toBe(Math.round(total * 10) / 10);
+    expect(Number(stated?.[1])).toBeGreaterThanOrEqual(total);
   });
 });

@@ -1,5 +1,6 @@
 import { kafka } from '@akaso/stack-client';
 import { killPart, parsePart, partName, partNames, restartPart, startPart, stopPart } from './control.ts';
+import { jaegerBuildState, jaegerUpNote, waitForJaegerBuild } from './jaeger-build.ts';
 import { killKafkaNode, startKafkaNode } from './kafka.ts';
 import { consoleReporter } from './proc.ts';
 import { defaultScale, type ServiceName, serviceNames } from './services.ts';
@@ -7,8 +8,9 @@ import { formatTable, stackStatus, startStack, stopStack, wipeStack } from './st
 
 const usage = `usage: pnpm stack <command>
   start [--scale payment=3 ...] [--infra-only] [--kafka-security plaintext|sasl_ssl]
-                   bring up Kafka x3, PostgreSQL, stripe-mock, Mailpit and the services
-                   (order-api, inventory, payment, email); reuses what is healthy.
+                   bring up Kafka x3, PostgreSQL, stripe-mock, Mailpit, Jaeger and the
+                   services (order-api, inventory, payment, email); reuses what is healthy.
+                   A first build of Jaeger runs in the background: the pipeline does not wait.
                    --kafka-security sasl_ssl: the services reach Kafka over SASL_SSL +
                    SCRAM-SHA-512 with the stack's CA (services already running are kept)
   stop             stop everything start started
@@ -23,6 +25,26 @@ One part at a time (what the fault matrix and the workshop break and mend):
   restart <part>   stop + start (PostgreSQL: like pg_ctl restart -m fast, back in about a second)
   kill <part>      SIGKILL a service instance or a broker, as a crash would
   parts: ${partNames().join(', ')}`;
+
+/**
+ * The pipeline is ready and Jaeger's first build still runs (in its own detached process). A
+ * terminal keeps following it, to say when traces arrive and what the build took; Ctrl-C only
+ * stops the following. Scripts (no terminal) get the prompt back at once.
+ */
+async function followJaegerBuild(): Promise<void> {
+  if (!process.stdout.isTTY) {
+    consoleReporter.step('jaeger: still building in the background; `pnpm status` shows when it is up');
+    return;
+  }
+  consoleReporter.step(
+    "the pipeline is ready: use it now. This terminal follows Jaeger's build; Ctrl-C leaves it building in the background",
+  );
+  process.once('SIGINT', () => {
+    consoleReporter.step('jaeger: still building in the background; `pnpm status` shows when it is up');
+    process.exit(0);
+  });
+  consoleReporter.done(jaegerUpNote(await waitForJaegerBuild(consoleReporter)));
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, arg] = argv;
@@ -69,8 +91,13 @@ async function main(argv: string[]): Promise<number> {
         // Read by serviceEnv (services.ts) for every service this run starts.
         if (argv[i] === '--kafka-security') process.env.AKASO_KAFKA_SECURITY = argv[++i] ?? '';
       }
-      await startStack(consoleReporter, { scale, services: !argv.includes('--infra-only') });
+      await startStack(consoleReporter, {
+        scale,
+        services: !argv.includes('--infra-only'),
+        jaeger: 'background',
+      });
       console.log(`\n${formatTable(await stackStatus())}\n\nStop it all with: pnpm stop`);
+      if (jaegerBuildState()?.running) await followJaegerBuild();
       return 0;
     }
     case 'stop':
@@ -79,7 +106,8 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const rows = await stackStatus();
       console.log(formatTable(rows));
-      return rows.every((r) => r.status === 'up') ? 0 : 1;
+      // A first build of Jaeger is on its way, not a fault.
+      return rows.every((r) => r.status === 'up' || r.status === 'building') ? 0 : 1;
     }
     case 'wipe':
       await stopStack();

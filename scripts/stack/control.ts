@@ -7,6 +7,7 @@
 import { kafka } from '@akaso/stack-client';
 import { startChargeCounter, stopChargeCounter } from './charge-counter.ts';
 import { startJaeger, startMailpit, startStripeMock } from './go-tools.ts';
+import { jaegerBuildState, stopJaegerBuild, waitForJaegerBuild } from './jaeger-build.ts';
 import { killKafkaNode, startKafkaNode, waitForExit } from './kafka.ts';
 import { restartPostgres, startPostgres, stopPostgres } from './postgres.ts';
 import { type Reporter, runningPid, signal, silentReporter, stopProcess } from './proc.ts';
@@ -59,9 +60,12 @@ export async function stopPart(which: Part | string): Promise<void> {
   switch (part.kind) {
     case 'postgres':
       return stopPostgres();
+    case 'jaeger':
+      await stopJaegerBuild();
+      await stopProcess(part.kind, 10_000);
+      return;
     case 'mailpit':
     case 'stripe-mock':
-    case 'jaeger':
       await stopProcess(part.kind, 10_000);
       return;
     case 'charge-counter':
@@ -90,6 +94,11 @@ export async function startPart(
     case 'stripe-mock':
       return startStripeMock(reporter);
     case 'jaeger':
+      // A first build may be under way in the background: wait for it rather than build twice.
+      if (jaegerBuildState()?.running) {
+        await waitForJaegerBuild(reporter);
+        return;
+      }
       return startJaeger(reporter);
     case 'charge-counter':
       return startChargeCounter(reporter);

@@ -38,9 +38,12 @@ const pomHash = () =>
     .digest('hex')
     .slice(0, 16);
 
+export const kafkaJarsPresent = (): boolean =>
+  existsSync(libsComplete) && readFileSync(libsComplete, 'utf8').includes(`pom ${pomHash()}`);
+
 /** Fetches the broker's runtime jars from Maven Central once per Kafka version and pom (cached in $HOME). */
 export async function ensureKafkaJars(reporter: Reporter): Promise<void> {
-  if (existsSync(libsComplete) && readFileSync(libsComplete, 'utf8').includes(`pom ${pomHash()}`)) return;
+  if (kafkaJarsPresent()) return;
   await withProgress(
     reporter,
     `fetching Kafka ${kafkaVersion} jars from Maven Central into ${libDir}`,
