@@ -229,8 +229,19 @@ async function load(traceId) {
 }
 
 const params = new URLSearchParams(location.search);
-const traceId = (params.get('trace') ?? '').trim().toLowerCase();
+let traceId = (params.get('trace') ?? '').trim().toLowerCase();
+const orderId = (params.get('order') ?? '').trim();
+if (!traceId && orderId) {
+  // An order id instead: its traceId from the order API (GET /orders/:id), through the dashboard.
+  const res = await fetch(`/api/orders/${encodeURIComponent(orderId)}/trace-id`, { cache: 'no-store' });
+  const body = await res.json().catch(() => ({}));
+  if (res.ok) {
+    traceId = body.traceId;
+    history.replaceState(null, '', `?trace=${traceId}&order=${encodeURIComponent(orderId)}`);
+  } else showError(`order ${orderId}: ${body.message ?? res.status}`);
+}
 $('trace-id').value = traceId;
+$('order-id').value = orderId;
 if (/^[0-9a-f]{32}$/.test(traceId)) await load(traceId);
 else {
   if (traceId) showError('A trace id is 32 hex digits (the traceId of GET /orders/:id on the order API).');

@@ -27,6 +27,8 @@ export interface AppDeps {
   rush?: RushRunner;
   /** Jaeger's query API, read for an order's waterfall (GET /api/traces/:id); absent: no trace route. */
   jaegerQueryUrl?: string;
+  /** The order API, where the waterfall finds an order's traceId (trace.html?order=<orderId>). */
+  orderApiUrl?: string;
   /** The dead letters (GET /api/dlq, GET /api/dlq/:topic, replay); absent: no DLQ routes. */
   deadLetters?: DeadLetterStore;
   /** The fault panel (GET /api/faults, start, stop); absent: no fault routes. */
@@ -44,7 +46,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const control = deps.control ?? createControlGuard();
   control.register(base);
   if (deps.rush) await base.register(rushRoutes, { runner: deps.rush, guard: control.check });
-  if (deps.jaegerQueryUrl) await base.register(traceRoutes, { jaegerQueryUrl: deps.jaegerQueryUrl });
+  if (deps.jaegerQueryUrl) {
+    await base.register(traceRoutes, {
+      jaegerQueryUrl: deps.jaegerQueryUrl,
+      ...(deps.orderApiUrl ? { orderApiUrl: deps.orderApiUrl } : {}),
+    });
+  }
   if (deps.deadLetters) await base.register(dlqRoutes, { store: deps.deadLetters, control });
   if (deps.faults) await base.register(faultRoutes, { ...deps.faults, guard: control.check });
   app.get(

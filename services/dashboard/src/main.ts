@@ -39,6 +39,7 @@ const app = await buildApp({
   rush: rushRunnerFromConfig(config, logger),
   jaegerWebUrl: config.JAEGER_WEB_URL || undefined,
   jaegerQueryUrl: config.JAEGER_QUERY_URL,
+  orderApiUrl: config.ORDER_API_URL,
   deadLetters: kafkaDeadLetterStore(kafka),
   faults,
   control: createControlGuard({

@@ -12,11 +12,16 @@ const recorded = readFileSync(
 const traceId = (JSON.parse(recorded) as { data: { traceID: string }[] }).data[0]?.traceID ?? '';
 
 /** The plugin in the shared HTTP base (error contract), Jaeger replaced by `jaeger`. */
-async function appWith(jaeger: (url: string, init?: RequestInit) => Promise<Response>, timeoutMs = 200) {
+async function appWith(
+  jaeger: (url: string, init?: RequestInit) => Promise<Response>,
+  timeoutMs = 200,
+  orderApiUrl: string | null = 'http://orders.test:3000',
+) {
   const app = await createHttpApp({ logger: createLogger('dashboard', 'silent'), readiness: [] });
   const asked: string[] = [];
   await app.register(traceRoutes, {
     jaegerQueryUrl: 'http://jaeger.test:16686/',
+    ...(orderApiUrl ? { orderApiUrl } : {}),
     timeoutMs,
     fetch: async (input, init) => {
       asked.push(String(input));
@@ -82,5 +87,49 @@ describe('GET /api/traces/:traceId', () => {
         message: expect.stringContaining(says),
       });
     }
+  });
+});
+
+describe('GET /api/orders/:orderId/trace-id (trace.html?order=<orderId>)', () => {
+  const orderId = '01a24b97-5c43-726d-9132-87f18ae751e3';
+  const orderApi = (status: number, body: unknown) => async () =>
+    new Response(JSON.stringify(body), { status });
+
+  it("answers the order's traceId, read from the order API's GET /orders/:id", async () => {
+    const { app, asked } = await appWith(orderApi(200, { orderId, status: 'confirmed', traceId }));
+    const res = await app.inject(`/api/orders/${orderId}/trace-id`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ orderId, traceId });
+    expect(asked).toEqual([`http://orders.test:3000/orders/${orderId}`]);
+  });
+
+  it('404 for an unknown order or one that was not traced; 400 for a malformed id; 503 when the API is down', async () => {
+    const unknown = await (
+      await appWith(orderApi(404, { code: 'NOT_FOUND', message: 'no order' }))
+    ).app.inject(`/api/orders/${orderId}/trace-id`);
+    expect(unknown.statusCode).toBe(404);
+    const untraced = await (await appWith(orderApi(200, { orderId, traceId: null }))).app.inject(
+      `/api/orders/${orderId}/trace-id`,
+    );
+    expect(untraced.statusCode).toBe(404);
+    expect(untraced.json().message).toContain('not traced');
+    const { app, asked } = await appWith(orderApi(200, {}));
+    expect((await app.inject('/api/orders/nope/trace-id')).statusCode).toBe(400);
+    expect(asked).toEqual([]);
+    const down = await (
+      await appWith(async () => {
+        throw new TypeError('fetch failed');
+      })
+    ).app.inject(`/api/orders/${orderId}/trace-id`);
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      message: expect.stringContaining('order API'),
+    });
+  });
+
+  it('is absent without an order API', async () => {
+    const { app } = await appWith(orderApi(200, { traceId }), 200, null);
+    expect((await app.inject(`/api/orders/${orderId}/trace-id`)).statusCode).toBe(404);
   });
 });

@@ -38,6 +38,7 @@ beforeAll(async () => {
     }),
     readiness: [],
     jaegerQueryUrl: stack.jaeger,
+    orderApiUrl: stack.api,
     deadLetters: kafkaDeadLetterStore(kafka),
     control: createControlGuard(),
   });
@@ -109,6 +110,11 @@ describe("an order's trace as a waterfall", () => {
     expect(await page.getByTestId('time-axis').textContent()).toMatch(/0\.00 ms.*ms/);
     await page.locator('body[data-ready=true]').waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(screenshots, 'trace.png'), fullPage: true });
+
+    // The order id works too: the dashboard asks the order API for its traceId.
+    await page.goto(`${dashboard}/trace.html?order=${orderId}`);
+    await expect.poll(services, { timeout: 15_000 }).toEqual(['order-api', 'inventory', 'payment', 'email']);
+    expect(new URL(page.url()).searchParams.get('trace')).toBe(traceId);
   });
 
   it('says so when the trace id is not one Jaeger holds', async () => {
