@@ -242,9 +242,15 @@ export async function runningInstances(): Promise<{ service: ServiceName; i: num
 
 export async function stopServices(): Promise<void> {
   // Graceful: SIGTERM runs each service's shutdown (finish, commit, leave the group, flush the outbox).
-  const all: Promise<boolean>[] = [];
-  for (const service of serviceNames) {
-    for (let i = 1; i <= 16; i++) all.push(stopProcess(instanceName(service, i), 30_000));
-  }
-  await Promise.all(all);
+  // The dashboard first, alone: its shutdown switches back the faults still on, which may start a
+  // part again (a crashed consumer, a broker); stopping the rest after it stops those too.
+  const stopAll = (names: readonly ServiceName[]) => {
+    const all: Promise<boolean>[] = [];
+    for (const service of names) {
+      for (let i = 1; i <= 16; i++) all.push(stopProcess(instanceName(service, i), 30_000));
+    }
+    return Promise.all(all);
+  };
+  await stopAll(['dashboard']);
+  await stopAll(serviceNames.filter((s) => s !== 'dashboard'));
 }
