@@ -9,6 +9,7 @@
 #
 #   scripts/stack/measure-first-start.sh [--dry-run] [--keep] [--ref <commit>]
 #
+# --ref measures another commit (default HEAD), e.g. one from before a change, for a before/after.
 # The stack's ports must be free: stop a running stack first (pnpm stop), or export
 # AKASO_PORT_OFFSET=1000 to measure beside it. --dry-run checks the prerequisites, clones, prints
 # the plan and runs the readiness watcher once against whatever stack is running, without
@@ -82,9 +83,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Watches from outside: prints "pipeline <s>" and "jaeger <s>" since $1 (epoch ms).
+# Watches from outside: prints "pipeline <s>" and "jaeger <s>" since $1 (epoch ms). It runs from
+# this repository, so --ref can measure a commit that predates the watcher.
 watch_ready() {
-  (cd "$clone" && run env MEASURE_SINCE_MS="$1" "$(node24)" --conditions=development scripts/stack/measure-ready.ts)
+  (cd "$root" && run env MEASURE_SINCE_MS="$1" "$(node24)" --conditions=development scripts/stack/measure-ready.ts)
 }
 
 if [ $dry_run -eq 1 ]; then
