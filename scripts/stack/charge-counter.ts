@@ -18,8 +18,8 @@
  * knows the run's charges. History is bounded: calls older than 6 hours are dropped at start
  * (the file is rewritten without them) and once an hour (a rush is audited when it ends, or soon
  * after with `pnpm rush-audit`; a run older than that has no provider record left), and beyond
- * the newest 60,000 calls (more than a 20-minute rush at 40 orders/s places; without it the
- * history of a busy afternoon held a few hundred MB of heap), and a reader asks for the calls since a
+ * the newest 60,000 calls (more than a 20-minute rush at 40 orders/s places; without it a busy
+ * afternoon's history filled the counter's heap), and a reader asks for the calls since a
  * time (`?since=`, the audit: its run's first order) or of given orders (`?orderId=`): kept and
  * served whole, the history would grow without bound, and every audit would serialize all of it
  * inside `pnpm bench`'s CPU window.

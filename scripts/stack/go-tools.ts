@@ -43,8 +43,8 @@ export const jaegerGoEnv = { GOMEMLIMIT: '128MiB' } as const;
 
 /**
  * The traces Jaeger keeps in memory, the oldest dropped first: minutes of a rush (the services
- * start at most 10 traces a second), hours of a workshop's single orders; each trace is tens of
- * KB. docker-compose.yml sets the same.
+ * start at most TRACES_MAX_PER_SECOND new traces a second), hours of a workshop's single orders.
+ * docker-compose.yml sets the same.
  */
 export const jaegerMaxTraces = 1500;
 

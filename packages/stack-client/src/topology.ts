@@ -37,8 +37,8 @@ export const kafka = {
   ] satisfies KafkaNode[],
   /**
    * Heap per broker+controller JVM: three of them share a laptop with PostgreSQL and Node. The
-   * heap starts small and grows only as far as the brokers' live data needs (a few tens of MB for
-   * this cluster's partitions, with the log cleaner's buffer sized down in server.properties).
+   * heap starts small and grows only as far as the brokers' live data needs (with the log
+   * cleaner's buffer sized down in server.properties, little for this cluster's partitions).
    */
   heap: { min: '128m', max: '256m' },
 } as const;
