@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const dataDir = mkdtempSync(join(tmpdir(), 'jaeger-build-test-'));
 process.env.AKASO_DATA_DIR = dataDir;
 const { buildingNote, jaegerBuildState, stopJaegerBuild } = await import('./jaeger-build.ts');
-const { isAlive } = await import('./proc.ts');
 
 const runDir = join(dataDir, 'run');
 
@@ -33,22 +32,21 @@ describe('the background Jaeger build', () => {
 
   it('is stopped with everything it spawned (go and its compilers share its process group)', async () => {
     // A stand-in for the builder: a shell (own process group, as startDetached makes it) with a
-    // child of its own, as `go build` has its compilers.
-    const builder = spawn('sh', ['-c', 'sleep 60 & echo $!; wait'], {
+    // child of its own, as `go build` has its compilers. Both hold the pipe's write end, so its
+    // end is seen only once both have exited (a killed child's pipe closes even before it is reaped).
+    const builder = spawn('sh', ['-c', 'sleep 60 & echo started; wait'], {
       detached: true,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    const grandchild = await new Promise<number>((resolve) =>
-      builder.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
-    );
+    await new Promise((resolve) => builder.stdout.once('data', resolve));
+    const allExited = new Promise((resolve) => builder.stdout.once('end', resolve));
+    builder.stdout.resume();
     writeFileSync(join(runDir, 'jaeger-build.pid'), `${builder.pid}\n`);
     expect(jaegerBuildState()?.running).toBe(true);
 
     await stopJaegerBuild();
 
-    expect(isAlive(builder.pid ?? 0)).toBe(false);
-    for (let i = 0; i < 50 && isAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(isAlive(grandchild)).toBe(false);
+    await allExited;
     expect(jaegerBuildState()?.running).toBe(false);
   });
 });
