@@ -40,13 +40,15 @@ describe('the background Jaeger build', () => {
     });
     await new Promise((resolve) => builder.stdout.once('data', resolve));
     const allExited = new Promise((resolve) => builder.stdout.once('end', resolve));
+    // Until Node has reaped the builder it is a zombie, and a signal-0 probe still finds its pid.
+    const reaped = new Promise((resolve) => builder.once('exit', resolve));
     builder.stdout.resume();
     writeFileSync(join(runDir, 'jaeger-build.pid'), `${builder.pid}\n`);
     expect(jaegerBuildState()?.running).toBe(true);
 
     await stopJaegerBuild();
 
-    await allExited;
+    await Promise.all([allExited, reaped]);
     expect(jaegerBuildState()?.running).toBe(false);
   });
 });
