@@ -280,7 +280,9 @@ export async function runJaeger(bin: string, reporter: Reporter): Promise<void> 
     },
     { timeoutMs: 60_000 },
   );
-  reporter.done(`jaeger: OTLP http://${host}:${jaeger.otlpHttpPort}, UI ${jaegerUrl}`);
+  reporter.done(
+    `jaeger: OTLP http://${host}:${jaeger.otlpHttpPort}, query API ${jaegerUrl} (the dashboard draws its traces)`,
+  );
 }
 
 export async function stopGoTools(): Promise<void> {

@@ -118,7 +118,7 @@ export async function waitForJaegerBuild(reporter: Reporter, everyMs = 15_000): 
 export function jaegerUpNote(state: JaegerBuild): string {
   const took =
     state.finishedAt === undefined ? '' : ` (built in ${seconds(state.finishedAt - state.startedAt)} s)`;
-  return `jaeger: up${took}: traces arrive from now on; UI ${jaegerUrl}, OTLP http://${host}:${jaeger.otlpHttpPort}`;
+  return `jaeger: up${took}: traces arrive from now on (each order's waterfall: the dashboard, /trace.html); query API ${jaegerUrl}, OTLP http://${host}:${jaeger.otlpHttpPort}`;
 }
 
 /** Ends a background build and everything it spawned (go, compile, link): one process group. */

@@ -211,7 +211,7 @@ async function jaegerRow(): Promise<Row> {
   return {
     part,
     status: up ? 'up' : 'down',
-    where: `UI ${jaegerUrl}  OTLP http://${host}:${jaeger.otlpHttpPort}`,
+    where: `query API ${jaegerUrl} (waterfall: dashboard /trace.html)  OTLP http://${host}:${jaeger.otlpHttpPort}`,
     logs: goToolLogs.jaeger,
   };
 }
