@@ -1,7 +1,7 @@
 // The dashboard page: polls GET /api/snapshot and draws it. No numbers are made up here: every
 // figure is in the snapshot, which the server reads from the cluster and the services' metrics.
-const $ = (id) => document.getElementById(id);
-const SVG = 'http://www.w3.org/2000/svg';
+import { $, el, svg } from './dom.js';
+
 const stages = [
   ['placed', '#1a73e8', 'received (placed)'],
   ['refused', '#a15c00', 'refused (5-burger rule)'],
@@ -11,20 +11,6 @@ const stages = [
   ['emailed', '#00838f', 'confirmation emails'],
 ];
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    node.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
-function svg(tag, attrs = {}) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  return node;
-}
 // null is what the cluster did not say this time (a partition without a leader): shown as unknown.
 const fmt = (n) => (n === null || n === undefined ? '?' : new Intl.NumberFormat('en').format(n));
 

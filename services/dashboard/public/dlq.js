@@ -2,19 +2,9 @@
 // their error, origin and headers, and a replay button (POST /api/dlq/:topic/replay: the code of
 // `pnpm dlq replay <topic>`, behind the control token).
 import { control } from './control.js';
+import { $, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const intervalMs = 5_000;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    node.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString('en-GB') : '?');
 

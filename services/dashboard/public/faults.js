@@ -3,19 +3,9 @@
 // commands to copy. The server does the switching (GET/POST /api/faults); this page only asks.
 import { control } from './control.js';
 import { onFunnelChart } from './dashboard.js';
+import { $, el } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    node.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 /** The last answer of GET /api/faults, and when it arrived (the countdown runs on between polls). */
 let latest = null;

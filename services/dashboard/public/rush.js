@@ -2,8 +2,8 @@
 // run by the dashboard service), follows it about once a second, and shows the audit's verdict.
 // Every figure comes from GET /api/rush.
 import { control } from '/control.js';
+import { $, el } from '/dom.js';
 
-const $ = (id) => document.getElementById(id);
 const fmt = (n) => new Intl.NumberFormat('en').format(n);
 const ms = (x) => `${fmt(x < 10 ? Math.round(x * 10) / 10 : Math.round(x))} ms`;
 const busy = new Set(['running', 'stopping', 'auditing']);
@@ -23,13 +23,6 @@ const outcomeText = {
   skipped: 'skipped',
   info: 'info',
 };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 const figure = (label, value, key) =>
   el('div', { class: 'rush-figure', 'data-figure': key }, el('strong', {}, value), label);

@@ -1,19 +1,9 @@
 // One order's trace as a waterfall: GET /api/traces/:traceId (the dashboard reads Jaeger's query
 // API and normalises it; src/trace-view.ts) drawn with plain DOM, one row per span.
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'style') node.style.cssText = v;
-    else node.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
 
 // The pipeline's services keep their colours from one trace to the next; others take the rest.
+import { $, el } from './dom.js';
+
 const known = { 'order-api': '#1a73e8', inventory: '#8e24aa', payment: '#1e7d32', email: '#00838f' };
 const spare = ['#a15c00', '#c2185b', '#5d4037', '#455a64', '#6a1b9a'];
 function colours(services) {
