@@ -78,9 +78,8 @@ export function stackPssMiB(): Record<string, number> {
 
 /**
  * Samples the stack's PSS until stopped and keeps the peak, every second, on a worker thread.
- * Reading smaps_rollup walks each process's page tables: about 40 ms for the stack's processes,
- * synchronous, which on the load driver's own thread stalled it once a second and showed up as
- * its time-to-accept p99 (49 ms before the sampler, 112-219 ms with it on the driver's thread).
+ * Reading smaps_rollup walks each process's page tables synchronously; on the load driver's own
+ * thread that would stall the driver once a second and add to the latencies it measures.
  */
 export function samplePeakMemory(intervalMs = 1_000): { stop(): Promise<MemorySample> } {
   const worker = new Worker(new URL('./memory-sampler.ts', import.meta.url), { workerData: { intervalMs } });
