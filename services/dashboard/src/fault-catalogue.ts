@@ -54,6 +54,9 @@ const stack = (command: 'kill' | 'start' | 'stop' | 'restart', part: string): Fa
   part,
 });
 
+/** A part stopped cleanly for the fault's duration, started again at its end. */
+const downWhileOn = (part: string) => ({ on: [stack('stop', part)], off: [stack('start', part)] });
+
 export const faultCatalogue: readonly Fault[] = [
   {
     id: 'broker-down',
@@ -76,12 +79,7 @@ export const faultCatalogue: readonly Fault[] = [
     defaultDurationS: 15,
     variants: [
       { id: 'restart', label: 'restart (fast)', on: [stack('restart', 'postgres')], off: [] },
-      {
-        id: 'down',
-        label: 'down for the duration',
-        on: [stack('stop', 'postgres')],
-        off: [stack('start', 'postgres')],
-      },
+      { id: 'down', label: 'down for the duration', ...downWhileOn('postgres') },
     ],
     watch:
       'Outbox & DLQ: the outbox backlog grows while the database is away and falls to 0 by itself; no .dlq grows. ' +
@@ -91,9 +89,7 @@ export const faultCatalogue: readonly Fault[] = [
     id: 'smtp-down',
     label: 'SMTP sink (Mailpit) down',
     defaultDurationS: 20,
-    variants: [
-      { id: 'mailpit', label: 'Mailpit', on: [stack('stop', 'mailpit')], off: [stack('start', 'mailpit')] },
-    ],
+    variants: [{ id: 'mailpit', label: 'Mailpit', ...downWhileOn('mailpit') }],
     watch:
       'Funnel: confirmation emails stop while orders keep confirming, then catch up after the switch-back; ' +
       'Consumer groups: the email group’s lag climbs and drains. Every mail is sent once.',
@@ -102,14 +98,7 @@ export const faultCatalogue: readonly Fault[] = [
     id: 'card-provider-down',
     label: 'Card provider (stripe-mock) down',
     defaultDurationS: 20,
-    variants: [
-      {
-        id: 'stripe-mock',
-        label: 'stripe-mock',
-        on: [stack('stop', 'stripe-mock')],
-        off: [stack('start', 'stripe-mock')],
-      },
-    ],
+    variants: [{ id: 'stripe-mock', label: 'stripe-mock', ...downWhileOn('stripe-mock') }],
     watch:
       'Funnel: orders stay at reserved (no confirmed) while the provider is away, then confirm; ' +
       'Consumer groups: the payment group’s lag climbs and drains. Each order is charged once.',
