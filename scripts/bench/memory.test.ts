@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPeak, memorySample, parsePssKb, pssByProcess } from './memory.ts';
+import { createPeak, createPssReader, memorySample, parsePssKb, parseRssKb, pssByProcess } from './memory.ts';
 
 // /proc/<pid>/smaps_rollup as Linux writes it (trimmed): Pss_* lines come after Pss itself.
 const rollup = (rss: number, pss: number) =>
@@ -71,5 +71,73 @@ describe('createPeak', () => {
 
   it('is zero before any sample', () => {
     expect(createPeak().result()).toEqual({ totalMiB: 0, byProcessMiB: {} });
+  });
+});
+
+describe('parseRssKb', () => {
+  it('reads the VmRSS line of /proc/<pid>/status, not VmHWM', () => {
+    expect(parseRssKb('Name:\tnode\nVmHWM:\t  170000 kB\nVmRSS:\t  158876 kB\nRssAnon:\t  100000 kB\n')).toBe(
+      158_876,
+    );
+    expect(parseRssKb('Name:\tkworker/0:1\n')).toBeNull(); // kernel threads have none
+  });
+});
+
+describe('createPssReader', () => {
+  // A stand-in /proc: resident and proportional sizes by pid, with the PSS reads counted.
+  function fakeProc(rss: Record<number, number>, pss: Record<number, number>) {
+    const pssRead: number[] = [];
+    return {
+      rss,
+      pss,
+      pssRead,
+      read: {
+        rssKb: (pid: number) => rss[pid] ?? null,
+        pssKb: (pid: number) => {
+          pssRead.push(pid);
+          return pss[pid] ?? null;
+        },
+      },
+    };
+  }
+  const broker = { name: 'kafka-1', pid: 1 };
+  const stack = [broker, { name: 'postgres', pid: 2 }, { name: 'postgres', pid: 3 }];
+
+  it('reads each PSS the first time, then only where the resident size moved by the threshold', () => {
+    const proc = fakeProc({ 1: 200_000, 2: 50_000, 3: 10_000 }, { 1: 190_000, 2: 30_000, 3: 5_000 });
+    const reader = createPssReader({ thresholdKb: 2_048, maxAgeSamples: 10 }, proc.read);
+    expect(reader.sample(stack)).toEqual({ 'kafka-1': 186, postgres: 34 });
+    expect(proc.pssRead).toEqual([1, 2, 3]);
+
+    proc.rss[1] = 202_000; // moved less than the threshold: the last PSS stands
+    proc.pss[1] = 191_000;
+    proc.rss[2] = 60_000; // moved 10 MB: read again
+    proc.pss[2] = 40_000;
+    expect(reader.sample(stack)).toEqual({ 'kafka-1': 186, postgres: 44 });
+    expect(proc.pssRead).toEqual([1, 2, 3, 2]);
+
+    proc.rss[1] = 190_000; // shrunk by more than the threshold: read again too
+    proc.pss[1] = 180_000;
+    expect(reader.sample(stack)['kafka-1']).toBe(176);
+  });
+
+  it('reads again a PSS that has stood maxAgeSamples samples, moved or not', () => {
+    const proc = fakeProc({ 1: 200_000 }, { 1: 190_000 });
+    const reader = createPssReader({ thresholdKb: 2_048, maxAgeSamples: 3 }, proc.read);
+    for (let i = 0; i < 7; i++) reader.sample([broker]);
+    // Read at samples 1, 4 and 7: shared pages change a PSS without changing the resident size.
+    expect(proc.pssRead).toEqual([1, 1, 1]);
+  });
+
+  it('drops a process that exited, and reads a new one on the reused pid', () => {
+    const proc = fakeProc({ 1: 200_000, 2: 50_000 }, { 1: 190_000, 2: 30_000 });
+    const reader = createPssReader({ thresholdKb: 2_048, maxAgeSamples: 10 }, proc.read);
+    reader.sample(stack.slice(0, 2));
+    delete proc.rss[2];
+    expect(reader.sample(stack.slice(0, 2))).toEqual({ 'kafka-1': 186 });
+    proc.rss[2] = 50_000; // the same pid and size, another process: must not reuse the old PSS
+    proc.pss[2] = 12_000;
+    reader.sample([broker]); // pid 2 not listed in between: forgotten
+    expect(reader.sample(stack.slice(0, 2))).toEqual({ 'kafka-1': 186, postgres: 12 });
   });
 });

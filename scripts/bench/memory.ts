@@ -71,15 +71,73 @@ function readPssKb(pid: number): number | null {
   }
 }
 
+/** The `VmRSS:` line of /proc/<pid>/status, in kB (proc(5)); null when there is none. */
+export function parseRssKb(status: string): number | null {
+  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  return m ? Number(m[1]) : null;
+}
+
+function readRssKb(pid: number): number | null {
+  try {
+    return parseRssKb(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** The stack's PSS now, in MiB by process. */
 export function stackPssMiB(): Record<string, number> {
   return pssByProcess(stackProcesses().map(({ name, pid }) => ({ name, pssKb: readPssKb(pid) })));
 }
 
 /**
- * Samples the stack's PSS until stopped and keeps the peak, every second, on a worker thread.
- * Reading smaps_rollup walks each process's page tables synchronously; on the load driver's own
- * thread that would stall the driver once a second and add to the latencies it measures.
+ * PSS that is read again only where it can have moved. Reading smaps_rollup walks the process's
+ * page tables under its memory-map lock: ~35 ms of kernel time for the whole stack, every sample,
+ * on the two cores the rush runs on, and a stall for any page fault or mmap in the process
+ * meanwhile. The resident size in /proc/<pid>/status is a counter (~0.02 ms). So each process's
+ * PSS is read again when its resident size has moved by `thresholdKb` since the last read, when
+ * it is new, or when the last read is `maxAgeSamples` samples old (PSS also moves without the
+ * resident size when other processes start or stop sharing its pages: PostgreSQL's buffers).
+ * A figure is thus off by less than the threshold, or stale for less than `maxAgeSamples`.
+ */
+export function createPssReader(
+  opts: { thresholdKb: number; maxAgeSamples: number },
+  read: { rssKb(pid: number): number | null; pssKb(pid: number): number | null } = {
+    rssKb: readRssKb,
+    pssKb: readPssKb,
+  },
+): { sample(processes: { name: string; pid: number }[]): Record<string, number> } {
+  const last = new Map<number, { rssKb: number; pssKb: number | null; age: number }>();
+  return {
+    sample(processes) {
+      const seen = new Set<number>();
+      const sampled = processes.map(({ name, pid }) => {
+        seen.add(pid);
+        const rssKb = read.rssKb(pid);
+        if (rssKb === null) {
+          last.delete(pid); // exited between the listing and the read
+          return { name, pssKb: null };
+        }
+        const prev = last.get(pid);
+        if (prev && Math.abs(rssKb - prev.rssKb) < opts.thresholdKb && prev.age + 1 < opts.maxAgeSamples) {
+          prev.age += 1;
+          return { name, pssKb: prev.pssKb };
+        }
+        const pssKb = read.pssKb(pid);
+        last.set(pid, { rssKb, pssKb, age: 0 });
+        return { name, pssKb };
+      });
+      for (const pid of last.keys()) if (!seen.has(pid)) last.delete(pid); // exited: a pid may be reused
+      return pssByProcess(sampled);
+    },
+  };
+}
+
+/**
+ * Samples the stack's PSS until stopped and keeps the peak, every second, on a worker thread
+ * and through createPssReader, so that the sampling does not add to the latencies it runs beside:
+ * on the load driver's own thread each read would stall the driver, and reading every process's
+ * page tables every second lengthened time-to-accept's tail (docs/performance.md).
  */
 export function samplePeakMemory(intervalMs = 1_000): { stop(): Promise<MemorySample> } {
   const worker = new Worker(new URL('./memory-sampler.ts', import.meta.url), { workerData: { intervalMs } });
