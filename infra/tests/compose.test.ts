@@ -332,6 +332,13 @@ describe('PostgreSQL has room for every pool at the documented scales', () => {
     expect(composeMax).toBe(localMax);
   });
 
+  it('uses the same shared_buffers as the local stack (the footprint the README states)', () => {
+    const sharedBuffers = (text: string) => /shared_buffers=(\d+MB)/.exec(text)?.[1];
+    const local = sharedBuffers(readFileSync(join(repoRoot, 'scripts', 'stack', 'postgres.ts'), 'utf8'));
+    expect(local).toMatch(/^\d+MB$/);
+    expect(sharedBuffers((model.services.postgres?.command ?? []).join(' '))).toBe(local);
+  });
+
   it('fits the pools of the largest scale the README shows, with room for psql and the tests', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     const scale: Record<string, number> = { 'order-api': 1, inventory: 1, payment: 1, email: 1 };

@@ -150,6 +150,9 @@ export async function startPostgres(reporter: Reporter): Promise<void> {
     `-k ${pgData}`,
     // Four services with pools, the relays and the tests: more than the default 100.
     '-c max_connections=300',
+    // Half the default: a rush's working set (the last day's orders and their indexes) fits, and
+    // every buffer a backend touches stays in the stack's footprint (docs/performance.md, Memory).
+    '-c shared_buffers=64MB',
   ].join(' ');
   await withProgress(reporter, `starting PostgreSQL on ${host}:${postgres.port}`, async () => {
     const [cmd, args] = asPgUser(join(bin, 'pg_ctl'), [
