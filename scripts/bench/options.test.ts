@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { benchCases, parseBenchArgs, tracingEnv } from './options.ts';
+import { benchCases, parseBenchArgs, shippedRelayLingerMs, tracingEnv } from './options.ts';
 
 describe('parseBenchArgs', () => {
   it('has the documented defaults', () => {
@@ -10,13 +11,22 @@ describe('parseBenchArgs', () => {
       realistic: false,
       modes: ['async', 'sync'],
       apiOnly: false,
-      lingers: [0, 5],
+      lingers: [100],
       tracings: ['on'],
       warmupS: 10,
       apiRate: 1500,
       loneOrders: 12,
       kafkaProps: undefined,
     });
+  });
+
+  it('measures the relay tick the services ship with, unless --linger says otherwise', () => {
+    const config = readFileSync(new URL('../../packages/service/src/config.ts', import.meta.url), 'utf8');
+    const shipped = /OUTBOX_RELAY_LINGER_MS: env\.ms\((\d+)\)/.exec(config)?.[1];
+    expect(shipped).toBeDefined();
+    expect(shippedRelayLingerMs).toBe(Number(shipped));
+    expect(parseBenchArgs([]).lingers).toEqual([Number(shipped)]);
+    expect(parseBenchArgs(['--linger', '0,5']).lingers).toEqual([0, 5]);
   });
 
   it('reads the flags; api among the modes is the API alone', () => {

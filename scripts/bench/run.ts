@@ -1,5 +1,5 @@
 /**
- * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync] [--linger 0,5]
+ * pnpm bench [--rate 300] [--hold 20] [--users 5000] [--realistic] [--modes async,sync] [--linger 100]
  *            [--tracing on,off,all,0.1] [--warmup 10] [--api-rate 1500] [--lone-orders 12]
  *            [--kafka-props default,batched]
  *
