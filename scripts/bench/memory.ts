@@ -92,9 +92,9 @@ export function stackPssMiB(): Record<string, number> {
 
 /**
  * PSS that is read again only where it can have moved. Reading smaps_rollup walks the process's
- * page tables under its memory-map lock: ~35 ms of kernel time for the whole stack, every sample,
- * on the two cores the rush runs on, and a stall for any page fault or mmap in the process
- * meanwhile. The resident size in /proc/<pid>/status is a counter (~0.02 ms). So each process's
+ * page tables under its memory-map lock: kernel time on the cores the rush runs on, and a stall
+ * for any page fault or mmap in the process meanwhile (the cost: docs/performance.md). The
+ * resident size in /proc/<pid>/status is a counter, cheap to read. So each process's
  * PSS is read again when its resident size has moved by `thresholdKb` since the last read, when
  * it is new, or when the last read is `maxAgeSamples` samples old (PSS also moves without the
  * resident size when other processes start or stop sharing its pages: PostgreSQL's buffers).

@@ -38,8 +38,9 @@ export const kafka = {
   /**
    * Heap per broker+controller JVM: three of them share a laptop with PostgreSQL and Node. The
    * heap starts small and grows only as far as the brokers' live data needs (with the log
-   * cleaner's buffer sized down in server.properties, little for this cluster's partitions):
-   * ~50 MB live at rest, so a 128 MB start only held pages the broker never needed.
+   * cleaner's buffer sized down in server.properties, little for this cluster's partitions).
+   * It starts near what a broker holds live at rest, so it holds no pages the broker never
+   * needed (docs/performance.md, "two smaller starts").
    */
   heap: { min: '64m', max: '256m' },
 } as const;
