@@ -10,11 +10,29 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { stackProcesses } from './cpu.ts';
 
-/** The `Pss:` line of /proc/<pid>/smaps_rollup, in kB (proc(5)); null when there is none. */
-export function parsePssKb(smapsRollup: string): number | null {
-  const m = /^Pss:\s+(\d+)\s+kB$/m.exec(smapsRollup);
+/** A `<field>:  <n> kB` line of a /proc file, in kB (proc(5)); null when there is none. */
+function kbField(text: string, field: string): number | null {
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(text);
   return m ? Number(m[1]) : null;
 }
+
+/** The `Pss:` line of /proc/<pid>/smaps_rollup, in kB; null when there is none. */
+export const parsePssKb = (smapsRollup: string) => kbField(smapsRollup, 'Pss');
+
+/** The `VmRSS:` line of /proc/<pid>/status, in kB; null when there is none (kernel threads). */
+export const parseRssKb = (status: string) => kbField(status, 'VmRSS');
+
+/** One kB field of /proc/<pid>/<file>; null when the process exited between the listing and the read. */
+function readKbField(pid: number, file: string, parse: (text: string) => number | null): number | null {
+  try {
+    return parse(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const readPssKb = (pid: number) => readKbField(pid, 'smaps_rollup', parsePssKb);
+const readRssKb = (pid: number) => readKbField(pid, 'status', parseRssKb);
 
 /** kB to MiB, rounded to the MiB: the precision a footprint is read at. */
 const toMiB = (kb: number) => Math.round(kb / 1024);
@@ -61,28 +79,6 @@ export function createPeak(): { add(byProcess: Record<string, number>): void; re
     },
     result: () => ({ totalMiB: total, byProcessMiB: largestFirst(byProcess) }),
   };
-}
-
-function readPssKb(pid: number): number | null {
-  try {
-    return parsePssKb(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-  } catch {
-    return null; // exited between the listing and the read
-  }
-}
-
-/** The `VmRSS:` line of /proc/<pid>/status, in kB (proc(5)); null when there is none. */
-export function parseRssKb(status: string): number | null {
-  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
-  return m ? Number(m[1]) : null;
-}
-
-function readRssKb(pid: number): number | null {
-  try {
-    return parseRssKb(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return null;
-  }
 }
 
 /** The stack's PSS now, in MiB by process. */
