@@ -17,7 +17,5 @@ export {
 } from './migrate.ts';
 export type { Pool, PoolClient, PoolOptions } from './pool.ts';
 export { createPool, transaction } from './pool.ts';
-export type { Column, TableShape } from './schema-drift.ts';
-export { diffTables, liveTables, prismaTables, schemaDrift } from './schema-drift.ts';
 export type { DatabaseTimeouts } from './timeouts.ts';
 export { connectionOptions, databaseTimeoutDefaults } from './timeouts.ts';

@@ -7,6 +7,10 @@ import type pg from 'pg';
  * source of truth for the database and schema.prisma for the client; this compares the two
  * column by column (name, type, nullability), reading the Prisma data model offline through
  * Prisma's own schema parser (WebAssembly, no engine download).
+ *
+ * The tests run it (packages/db/test); the package's index does not export it. Importing this
+ * module instantiates the parser, and every service imports @akaso/db: each would hold a
+ * WebAssembly instance it never calls.
  */
 export interface Column {
   type: string;

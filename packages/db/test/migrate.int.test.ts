@@ -6,7 +6,8 @@ import { postgresUrl } from '@akaso/stack-client';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksum, MigrationError, migrate, repeatableMigration, schemaDrift } from '../src/index.ts';
+import { checksum, MigrationError, migrate, repeatableMigration } from '../src/index.ts';
+import { schemaDrift } from '../src/schema-drift.ts';
 import { PrismaClient } from './fixture/generated/prisma/client.ts';
 
 const fixture = join(import.meta.dirname, 'fixture', 'prisma');

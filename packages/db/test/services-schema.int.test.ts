@@ -8,7 +8,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 // The start-up's own migration step (the outbox's set first, then the service's), not a copy of it.
 import { migrateDatabase } from '../../service/src/lifecycle.ts';
-import { type MigrationError, migrate, schemaDrift } from '../src/index.ts';
+import { type MigrationError, migrate } from '../src/index.ts';
+import { schemaDrift } from '../src/schema-drift.ts';
 
 const services = ['order-api', 'inventory', 'payment', 'email'];
 const publishing = ['order-api', 'inventory', 'payment'];

@@ -1,14 +1,14 @@
 import { SpanKind, trace } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type TracedDelivery, traceBatch, traceHeaders, tracePublish } from './kafka-spans.ts';
+import { installTracing } from './sdk.ts';
 import { withClientSpan } from './spans.ts';
 import { markTracingStarted, shutdownTracing } from './state.ts';
 
 const exporter = new InMemorySpanExporter();
 const processor = new SimpleSpanProcessor({ exporter });
-const sdk = new NodeSDK({ spanProcessors: [processor], instrumentations: [] });
+let sdk: ReturnType<typeof installTracing>;
 /** The ended spans, once the processor (which exports asynchronously) handed them over. */
 const finished = async () => {
   await processor.forceFlush();
@@ -16,7 +16,7 @@ const finished = async () => {
 };
 
 beforeAll(() => {
-  sdk.start();
+  sdk = installTracing({ spanProcessors: [processor], instrumentations: [] });
   markTracingStarted();
 });
 afterAll(async () => {

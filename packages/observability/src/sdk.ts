@@ -1,15 +1,27 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { context, TraceFlags, trace } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
+import { context, propagation, type Sampler, TraceFlags, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  isTracingSuppressed,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from './config.ts';
 import { orderSampler, RootSampler } from './sampler.ts';
 import { markTracingStarted, onTracingShutdown } from './state.ts';
@@ -106,24 +118,46 @@ export function traceExportProcessor(exporter: SpanExporter): BatchSpanProcessor
  * sampling, and the HTTP, undici and pg instrumentations. Kafka and SMTP spans are made by hand
  * (kafka-spans.ts, spans.ts).
  */
+/**
+ * A tracer provider with the W3C propagators and an AsyncLocalStorage context, registered with the
+ * OpenTelemetry API: what NodeSDK's start() sets up for traces, without NodeSDK itself. NodeSDK
+ * imports every exporter it can be configured with (gRPC, protobuf, Zipkin, Prometheus) and the
+ * metrics and logs SDKs, in every service, for traces exported over OTLP/HTTP only.
+ */
+export function installTracing(opts: {
+  serviceName?: string;
+  sampler?: Sampler;
+  spanProcessors: SpanProcessor[];
+  instrumentations: Instrumentation[];
+}): { shutdown(): Promise<void> } {
+  registerInstrumentations({ instrumentations: opts.instrumentations });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  const provider = new TracerProvider({
+    resource: opts.serviceName
+      ? defaultResource().merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }))
+      : defaultResource(),
+    ...(opts.sampler ? { sampler: opts.sampler } : {}),
+    spanProcessors: opts.spanProcessors,
+  });
+  trace.setGlobalTracerProvider(provider);
+  return {
+    shutdown: () => provider.shutdown(),
+  };
+}
+
 export function startTracing(config: TracingConfig): void {
   const root = new RootSampler(config.OTEL_TRACES_SAMPLER_ARG, config.TRACES_MAX_PER_SECOND);
-  const sdk = new NodeSDK({
+  // Traces only: metrics are Prometheus' (/metrics), logs are pino's. No resource detectors
+  // probing the host or a cloud at start-up: the service name and the SDK's own attributes.
+  const tracing = installTracing({
     serviceName: config.OTEL_SERVICE_NAME ?? defaultServiceName(),
     sampler: orderSampler(root),
     spanProcessors: [traceExportProcessor(otlpExporter(config.OTEL_EXPORTER_OTLP_ENDPOINT))],
     instrumentations: instrumentations(root),
-    // Traces only. Left to its defaults (OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER unset mean
-    // "otlp"), the SDK also starts an OTLP meter provider, through which the pg and HTTP
-    // instrumentations record a histogram point per query and per request, exported every
-    // minute to Jaeger, which takes no metrics; and an OTLP logger provider nothing writes to.
-    // Metrics are Prometheus' (/metrics), logs are pino's.
-    metricReaders: [],
-    logRecordProcessors: [],
-    // Host and process attributes only: no cloud or container detectors probing at start-up.
-    autoDetectResources: false,
   });
-  sdk.start();
   markTracingStarted();
-  onTracingShutdown(() => sdk.shutdown());
+  onTracingShutdown(() => tracing.shutdown());
 }
