@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,13 +13,15 @@ import {
 import { bootstrapServers, kafka as topology } from '@akaso/stack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  brokerClassArchive,
   kafkaHealth,
   killKafkaNode,
   libDir,
+  nodeName,
   startKafkaNode,
   waitForExit,
 } from '../../scripts/stack/kafka.ts';
-import { capture, silentReporter, waitFor } from '../../scripts/stack/proc.ts';
+import { capture, runningPid, silentReporter, stopProcess, waitFor } from '../../scripts/stack/proc.ts';
 
 const topic = `it.cluster.${randomUUID()}`;
 const partitions = 6;
@@ -236,5 +238,35 @@ describe('the local three-broker KRaft cluster', () => {
     expect(leaders.size).toBe(3); // the elections did move leadership
     const seen = await consumeAll(`it-group-${randomUUID()}`, acked);
     expect(acked.filter((v) => !seen.has(v))).toEqual([]);
+  });
+
+  it('shares one class archive: the first node writes it when stopped, and starts from it again', async () => {
+    const first = topology.nodes[0];
+    if (!first) throw new Error('no Kafka node');
+    const archive = brokerClassArchive();
+    const argsOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const before = runningPid(nodeName(first));
+    if (before === null) throw new Error('the first node is not running');
+    // Either it maps the archive already, or it is the JVM that writes it at exit.
+    expect(
+      argsOf(before).filter((a) =>
+        [`-XX:SharedArchiveFile=${archive}`, `-XX:ArchiveClassesAtExit=${archive}`].includes(a),
+      ),
+    ).toHaveLength(1);
+
+    expect(await stopProcess(nodeName(first), 60_000)).toBe(false); // a graceful stop, not a kill
+    expect(existsSync(archive)).toBe(true);
+    await startKafkaNode(first, silentReporter);
+    const after = runningPid(nodeName(first));
+    if (after === null) throw new Error('the first node did not start');
+    expect(argsOf(after)).toContain(`-XX:SharedArchiveFile=${archive}`);
+    // Mapped, not refused: the JVM would run on without it (-Xshare:auto) and say so only in its log.
+    await waitFor('the restarted broker to map the archive', async () =>
+      readFileSync(`/proc/${after}/maps`, 'utf8').includes(archive),
+    );
+    await waitFor('a healthy cluster', async () => (await kafkaHealth()).healthy, {
+      timeoutMs: 120_000,
+      intervalMs: 1_000,
+    });
   });
 });

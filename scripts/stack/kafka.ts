@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createKafka, describeClusterState } from '@akaso/kafka';
 import { bootstrapServers, controllerQuorumVoters, host, type KafkaNode, kafka } from '@akaso/stack-client';
 import { ensureKafkaTls, kafkaTls, localSaslUser } from './kafka-tls.ts';
@@ -201,6 +202,87 @@ async function formatStorage(node: KafkaNode, reporter: Reporter): Promise<void>
  */
 export const brokerProcessEnv = { MALLOC_ARENA_MAX: '2' } as const;
 
+/**
+ * The broker JVM's options besides the heap: the serial collector and C1 only (sized for a 2-core
+ * machine that runs the whole stack, figures in docs/performance.md):
+ * - with a heap this small the serial collector's pauses stay short, and it spends less CPU than
+ *   G1's concurrent threads;
+ * - C2 keeps compiling for minutes after a start, which costs more CPU than its faster code saves
+ *   on a machine this size.
+ * AKASO_KAFKA_JVM_OPTS replaces both, to compare.
+ */
+const brokerJvmOpts = (): string[] => {
+  const given = process.env.AKASO_KAFKA_JVM_OPTS?.split(' ').filter(Boolean) ?? [];
+  return given.length > 0 ? given : ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+};
+
+const brokerHeapOpts = () => [`-Xms${kafka.heap.min}`, `-Xmx${kafka.heap.max}`];
+
+let javaVersion: string | undefined;
+/** `java -version`, once per process: part of the class archive's key. */
+function javaRuntime(): string {
+  javaVersion ??= spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
+  return javaVersion;
+}
+
+/**
+ * Class data sharing (AppCDS) for the brokers: the ~9,000 classes a broker loads (Kafka's,
+ * Scala's, the JDK's), parsed once and written to an archive that the three brokers map. The
+ * archive's read-only part is one copy in memory for all three, instead of three copies of the
+ * same class metadata, and a broker starts without parsing its classes again.
+ *
+ * The archive is a JVM's own dump (-XX:ArchiveClassesAtExit): while there is none, the first node
+ * (only it: three JVMs would write the same file) writes it when it stops; the next starts map it. It lives beside the jars, outside .data
+ * (a wipe keeps it), named by a hash of the Java runtime, the jar set and the JVM options: a
+ * change of any of them makes a new one instead of an archive the JVM would refuse.
+ */
+export function brokerClassArchive(jvmOpts: string[] = [...brokerHeapOpts(), ...brokerJvmOpts()]): string {
+  const key = createHash('sha256')
+    .update(javaRuntime())
+    .update(existsSync(libsComplete) ? readFileSync(libsComplete, 'utf8') : '')
+    .update(jvmOpts.join(' '))
+    .digest('hex')
+    .slice(0, 16);
+  return join(dirname(libDir), 'cds', `broker-${key}.jsa`);
+}
+
+let archiveChecked: string | undefined;
+/**
+ * The archive, when one exists that this JVM maps (checked once per process with -Xshare:on,
+ * which fails instead of running without it). A broker killed while writing it leaves a file the
+ * JVM would refuse at every start: it is removed, and the next broker started dumps again.
+ */
+async function usableClassArchive(archive: string, jvmOpts: string[]): Promise<boolean> {
+  if (!existsSync(archive)) return false;
+  if (archiveChecked === archive) return true;
+  const { code } = await capture(
+    'java',
+    [...jvmOpts, '-Xshare:on', `-XX:SharedArchiveFile=${archive}`, '-cp', `${libDir}/*`, '-version'],
+    { timeoutMs: 30_000 },
+  );
+  if (code !== 0) {
+    rmSync(archive, { force: true });
+    return false;
+  }
+  archiveChecked = archive;
+  return true;
+}
+
+/**
+ * The archive's options for one broker: map it when there is a usable one; else, on the first
+ * node only (three JVMs would write the same file), dump it at exit, after removing the archives
+ * of other runtimes, jar sets or options (only the current one is kept).
+ */
+async function brokerClassSharing(node: KafkaNode, jvmOpts: string[]): Promise<string[]> {
+  const archive = brokerClassArchive(jvmOpts);
+  if (await usableClassArchive(archive, jvmOpts)) return [`-XX:SharedArchiveFile=${archive}`];
+  if (node.id !== kafka.nodes[0]?.id) return [];
+  mkdirSync(dirname(archive), { recursive: true });
+  for (const other of readdirSync(dirname(archive))) rmSync(join(dirname(archive), other), { force: true });
+  // The dump lists the classes it skips (generated accessors, unlinked ones) as warnings.
+  return [`-XX:ArchiveClassesAtExit=${archive}`, '-Xlog:cds=error,cds+dynamic=error'];
+}
+
 /** Starts one node; `overrides` replace AKASO_KAFKA_PROPS's for this start (the bench's broker variants). */
 export async function startKafkaNode(
   node: KafkaNode,
@@ -214,22 +296,14 @@ export async function startKafkaNode(
   writeFileSync(nodeProps(node), serverProperties(node, overrides));
   await formatStorage(node, reporter);
   if (runningPid(nodeName(node)) !== null) return;
+  const jvmOpts = [...brokerHeapOpts(), ...brokerJvmOpts()];
+  const classSharing = await brokerClassSharing(node, jvmOpts);
   startDetached(
     nodeName(node),
     'java',
     [
-      `-Xms${kafka.heap.min}`,
-      `-Xmx${kafka.heap.max}`,
-      // Sized for a 2-core machine that runs the whole stack (figures in docs/performance.md):
-      // - the serial collector: with a heap this small its pauses stay short, and it spends less
-      //   CPU than G1's concurrent threads;
-      // - the C1 compiler only: C2 keeps compiling for minutes after a start, which costs more CPU
-      //   than its faster code saves on a machine this size.
-      // AKASO_KAFKA_JVM_OPTS replaces both, to compare.
-      ...(process.env.AKASO_KAFKA_JVM_OPTS?.split(' ').filter(Boolean) ?? [
-        '-XX:+UseSerialGC',
-        '-XX:TieredStopAtLevel=1',
-      ]),
+      ...jvmOpts,
+      ...classSharing,
       '-XX:+ExitOnOutOfMemoryError',
       '-Djava.awt.headless=true',
       `-Dkafka.logs.dir=${nodeLogDir(node)}`,
