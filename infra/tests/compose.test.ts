@@ -206,11 +206,14 @@ describe('docker-compose.yml is a valid Compose file', () => {
   });
 
   it("runs the Go stand-ins (Mailpit, stripe-mock) with the local stack's Go runtime settings", () => {
-    for (const name of ['mailpit', 'stripe-mock']) {
+    for (const [name, goEnv] of [
+      ['mailpit', standInGoEnv.mailpit],
+      ['stripe-mock', standInGoEnv.stripeMock],
+    ] as const) {
       const env = Object.fromEntries(
         Object.entries(compose.services[name]?.environment ?? {}).map(([k, val]) => [k, String(val)]),
       );
-      expect(env).toMatchObject(standInGoEnv);
+      expect(env, name).toMatchObject(goEnv);
     }
   });
 });
@@ -390,8 +393,8 @@ describe('docker-compose.yml bounds every container as the local stack bounds it
       expect(mib(svc), svc).toBeGreaterThanOrEqual(oldSpace + 96);
     }
     // GOMEMLIMIT bounds the Go heap only; the runtime and the binary come on top.
-    for (const name of ['mailpit', 'stripe-mock'])
-      expect(mib(name), name).toBeGreaterThanOrEqual(megs(standInGoEnv.GOMEMLIMIT) + 64);
+    expect(mib('mailpit')).toBeGreaterThanOrEqual(megs(standInGoEnv.mailpit.GOMEMLIMIT) + 64);
+    expect(mib('stripe-mock')).toBeGreaterThanOrEqual(megs(standInGoEnv.stripeMock.GOMEMLIMIT) + 64);
     expect(env('jaeger')).toMatchObject(jaegerGoEnv);
     expect(mib('jaeger')).toBeGreaterThanOrEqual(megs(jaegerGoEnv.GOMEMLIMIT) + 64);
     expect(model.services.jaeger?.command?.join(' ')).toContain(`memory.max_traces=${jaegerMaxTraces}`);

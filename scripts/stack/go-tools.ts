@@ -28,12 +28,15 @@ export const freshBuildS = { stripeMock: 45, mailpit: 70, jaeger: 240 } as const
  * server on a 2-core machine shared with the whole stack: one P (no idle threads spinning and
  * stealing work: scheduler wake-ups were the top of Mailpit's `perf` profile under a rush), and
  * the collector run by a memory limit instead of by heap growth. The limit is also what each
- * holds from then on (nothing is collected below it), so it sits a little above the larger live
- * heap of the two (stripe-mock's parsed API spec). What each step saved per order is in
- * docs/performance.md ("The Go stand-ins").
+ * holds from then on (nothing is collected below it), so each has its own, a little above its
+ * live heap: stripe-mock keeps its parsed API spec alive, Mailpit almost nothing (its messages
+ * are in SQLite). What each step saved per order is in docs/performance.md ("The Go stand-ins").
  * docker-compose.yml sets the same.
  */
-export const standInGoEnv = { GOMAXPROCS: '1', GOGC: 'off', GOMEMLIMIT: '64MiB' } as const;
+export const standInGoEnv = {
+  stripeMock: { GOMAXPROCS: '1', GOGC: 'off', GOMEMLIMIT: '64MiB' },
+  mailpit: { GOMAXPROCS: '1', GOGC: 'off', GOMEMLIMIT: '24MiB' },
+} as const;
 
 /**
  * Jaeger's Go heap: collected as usual (GOGC), and harder near this soft limit, which sits above
@@ -99,7 +102,7 @@ export async function startStripeMock(reporter: Reporter): Promise<void> {
     'stripe-mock',
     bin,
     ['-http-addr', `${host}:${stripeMock.port}`, '-https-addr', `${host}:${stripeMock.port + 1}`],
-    { env: { ...process.env, ...standInGoEnv } },
+    { env: { ...process.env, ...standInGoEnv.stripeMock } },
   );
   await waitFor('stripe-mock', () => portOpen(stripeMock.port), { timeoutMs: 30_000 });
   reporter.done(`stripe-mock: listening on http://${host}:${stripeMock.port}`);
@@ -145,7 +148,7 @@ export async function startMailpit(reporter: Reporter): Promise<void> {
       '--compression',
       '0',
     ],
-    { env: { ...process.env, ...standInGoEnv } },
+    { env: { ...process.env, ...standInGoEnv.mailpit } },
   );
   await waitFor(
     'mailpit',
