@@ -232,21 +232,21 @@ function javaRuntime(): string {
  * same class metadata, and a broker starts without parsing its classes again.
  *
  * The archive is a JVM's own dump (-XX:ArchiveClassesAtExit): while there is none, the first node
- * (only it: three JVMs would write the same file) writes it when it stops; the next starts map it. It lives beside the jars, outside .data
- * (a wipe keeps it), named by a hash of the Java runtime, the jar set and the JVM options: a
- * change of any of them makes a new one instead of an archive the JVM would refuse.
+ * (only it: three JVMs would write the same file) writes it when it stops; the next starts map it.
+ * It lives beside the jars, outside .data (a wipe keeps it), named by a hash of the Java runtime
+ * and the jar set: either changed makes a new one. JVM options that the archive does not suit
+ * (another collector) are caught by the check before a start (usableClassArchive).
  */
-export function brokerClassArchive(jvmOpts: string[] = [...brokerHeapOpts(), ...brokerJvmOpts()]): string {
+export function brokerClassArchive(): string {
   const key = createHash('sha256')
     .update(javaRuntime())
     .update(existsSync(libsComplete) ? readFileSync(libsComplete, 'utf8') : '')
-    .update(jvmOpts.join(' '))
     .digest('hex')
     .slice(0, 16);
   return join(dirname(libDir), 'cds', `broker-${key}.jsa`);
 }
 
-let archiveChecked: string | undefined;
+let archiveChecked: string | undefined; // the archive and options last found usable
 /**
  * The archive, when one exists that this JVM maps (checked once per process with -Xshare:on,
  * which fails instead of running without it). A broker killed while writing it leaves a file the
@@ -254,7 +254,8 @@ let archiveChecked: string | undefined;
  */
 async function usableClassArchive(archive: string, jvmOpts: string[]): Promise<boolean> {
   if (!existsSync(archive)) return false;
-  if (archiveChecked === archive) return true;
+  const checked = `${archive} ${jvmOpts.join(' ')}`;
+  if (archiveChecked === checked) return true;
   const { code } = await capture(
     'java',
     [...jvmOpts, '-Xshare:on', `-XX:SharedArchiveFile=${archive}`, '-cp', `${libDir}/*`, '-version'],
@@ -264,7 +265,7 @@ async function usableClassArchive(archive: string, jvmOpts: string[]): Promise<b
     rmSync(archive, { force: true });
     return false;
   }
-  archiveChecked = archive;
+  archiveChecked = checked;
   return true;
 }
 
@@ -274,7 +275,7 @@ async function usableClassArchive(archive: string, jvmOpts: string[]): Promise<b
  * of other runtimes, jar sets or options (only the current one is kept).
  */
 async function brokerClassSharing(node: KafkaNode, jvmOpts: string[]): Promise<string[]> {
-  const archive = brokerClassArchive(jvmOpts);
+  const archive = brokerClassArchive();
   if (await usableClassArchive(archive, jvmOpts)) return [`-XX:SharedArchiveFile=${archive}`];
   if (node.id !== kafka.nodes[0]?.id) return [];
   mkdirSync(dirname(archive), { recursive: true });
