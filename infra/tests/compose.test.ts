@@ -381,7 +381,7 @@ describe('docker-compose.yml bounds every container as the local stack bounds it
   it("passes the local stack's heap settings, each below its container's limit", () => {
     for (const n of kafka.nodes) {
       const heap = String(env(`kafka-${n.id}`).KAFKA_HEAP_OPTS);
-      expect(heap).toBe(`-Xms${kafka.heap.min} -Xmx${kafka.heap.max}`);
+      expect(heap).toBe(`-Xms${kafka.heap.min} -Xmx${kafka.heap.max} -Xmn${kafka.heap.young}`);
       expect(env(`kafka-${n.id}`)).toMatchObject(brokerProcessEnv);
       // Metaspace, code cache, threads and direct buffers come on top of the heap.
       expect(mib(`kafka-${n.id}`)).toBeGreaterThanOrEqual(megs(kafka.heap.max) + 128);

@@ -216,7 +216,7 @@ const brokerJvmOpts = (): string[] => {
   return given.length > 0 ? given : ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
 };
 
-const brokerHeapOpts = () => [`-Xms${kafka.heap.min}`, `-Xmx${kafka.heap.max}`];
+const brokerHeapOpts = () => [`-Xms${kafka.heap.min}`, `-Xmx${kafka.heap.max}`, `-Xmn${kafka.heap.young}`];
 
 let javaVersion: string | undefined;
 /** `java -version`, once per process: part of the class archive's key. */
