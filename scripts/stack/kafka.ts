@@ -226,7 +226,7 @@ function javaRuntime(): string {
 }
 
 /**
- * Class data sharing (AppCDS) for the brokers: the ~9,000 classes a broker loads (Kafka's,
+ * Class data sharing (AppCDS) for the brokers: the classes a broker loads (Kafka's,
  * Scala's, the JDK's), parsed once and written to an archive that the three brokers map. The
  * archive's read-only part is one copy in memory for all three, instead of three copies of the
  * same class metadata, and a broker starts without parsing its classes again.
