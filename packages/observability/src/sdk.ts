@@ -114,11 +114,6 @@ export function traceExportProcessor(exporter: SpanExporter): BatchSpanProcessor
 }
 
 /**
- * Starts the OpenTelemetry SDK: OTLP/HTTP export in batches (traceExportProcessor), parent-based ratio
- * sampling, and the HTTP, undici and pg instrumentations. Kafka and SMTP spans are made by hand
- * (kafka-spans.ts, spans.ts).
- */
-/**
  * A tracer provider with the W3C propagators and an AsyncLocalStorage context, registered with the
  * OpenTelemetry API: what NodeSDK's start() sets up for traces, without NodeSDK itself. NodeSDK
  * imports every exporter it can be configured with (gRPC, protobuf, Zipkin, Prometheus) and the
@@ -148,6 +143,11 @@ export function installTracing(opts: {
   };
 }
 
+/**
+ * Starts the OpenTelemetry SDK: OTLP/HTTP export in batches (traceExportProcessor), parent-based ratio
+ * sampling, and the HTTP, undici and pg instrumentations. Kafka and SMTP spans are made by hand
+ * (kafka-spans.ts, spans.ts).
+ */
 export function startTracing(config: TracingConfig): void {
   const root = new RootSampler(config.OTEL_TRACES_SAMPLER_ARG, config.TRACES_MAX_PER_SECOND);
   // Traces only: metrics are Prometheus' (/metrics), logs are pino's. No resource detectors
