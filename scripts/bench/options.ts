@@ -3,6 +3,7 @@
  * offered load in each).
  */
 import { parseArgs } from 'node:util';
+import { outboxRelayLingerDefaultMs } from '../../packages/service/src/config.ts';
 
 export type Mode = 'async' | 'sync';
 
@@ -24,9 +25,6 @@ export interface BenchOptions {
   kafkaProps: string | undefined;
 }
 
-/** OUTBOX_RELAY_LINGER_MS's default in packages/service/src/config.ts (options.test.ts checks it). */
-export const shippedRelayLingerMs = 100;
-
 export function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({
     args,
@@ -38,7 +36,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       modes: { type: 'string', default: 'async,sync' },
       // The services' own OUTBOX_RELAY_LINGER_MS: by default the bench measures what ships.
       // `--linger 0,5` compares relay ticks (one async case each, the same offered load).
-      linger: { type: 'string', default: String(shippedRelayLingerMs) },
+      linger: { type: 'string', default: String(outboxRelayLingerDefaultMs) },
       tracing: { type: 'string', default: 'on' },
       warmup: { type: 'string', default: '10' },
       'api-rate': { type: 'string', default: '1500' },

@@ -13,6 +13,9 @@ export interface HttpTimeouts {
   readinessCheckMs: number;
 }
 
+/** The outbox relay's tick (OUTBOX_RELAY_LINGER_MS) by default: `pnpm bench` measures this one too. */
+export const outboxRelayLingerDefaultMs = 100;
+
 export const httpTimeoutDefaults = {
   requestTimeoutMs: 10_000,
   connectionTimeoutMs: 60_000,
@@ -58,7 +61,7 @@ export function serviceConfig(
     // The outbox relay's tick while writes keep coming (a write after a quiet spell goes at once;
     // 0: always at once). It sets how many produce requests a rush costs the brokers, each of which
     // the followers then fetch (docs/performance.md names the bench JSONs that chose it).
-    OUTBOX_RELAY_LINGER_MS: env.ms(100),
+    OUTBOX_RELAY_LINGER_MS: env.ms(outboxRelayLingerDefaultMs),
     // Messages applied by one handler call, i.e. one database transaction (the consumer joins
     // what one fetch returned, across partitions, up to this many).
     CONSUMER_MAX_BATCH: Type.Integer({ minimum: 1, maximum: 5_000, default: 200 }),
