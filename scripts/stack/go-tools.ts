@@ -33,9 +33,10 @@ export const freshBuildS = { stripeMock: 45, mailpit: 70, jaeger: 240 } as const
  * are in SQLite). What each step saved per order is in docs/performance.md ("The Go stand-ins").
  * docker-compose.yml sets the same.
  */
+const onePLimitedGc = { GOMAXPROCS: '1', GOGC: 'off' } as const;
 export const standInGoEnv = {
-  stripeMock: { GOMAXPROCS: '1', GOGC: 'off', GOMEMLIMIT: '64MiB' },
-  mailpit: { GOMAXPROCS: '1', GOGC: 'off', GOMEMLIMIT: '24MiB' },
+  stripeMock: { ...onePLimitedGc, GOMEMLIMIT: '64MiB' },
+  mailpit: { ...onePLimitedGc, GOMEMLIMIT: '24MiB' },
 } as const;
 
 /**
